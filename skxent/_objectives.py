@@ -1,0 +1,85 @@
+"""Training objectives of :class:`~skxent.SoftmaxClassifier`.
+
+Each objective compares per-sample target distributions ``p_i`` with the
+model's ``q_i = softmax(z_i)`` and is averaged with sample weights ``s_i``:
+``L = sum_i s_i l(p_i, q_i) / sum_i s_i``. An objective turns validated
+targets into what the kernels read and says which kernel family computes
+``l``, its gradient and its Hessian-vector product in the logits ``z``.
+"""
+
+import numpy as np
+
+from skxent._kernels import divergence as divergence_kernels
+from skxent._kernels import softmax as softmax_kernels
+
+
+class CrossEntropy:
+    """Cross-entropy ``l_i = H(p_i, q_i) = -sum_k p_ik log q_ik``.
+
+    Gradient in the logits: ``q_i - p_i``. Hessian-vector product:
+    ``H_i d = q_i * d - q_i (q_i . d)``. With one-hot targets this is the
+    negative log-likelihood of multinomial logistic regression.
+    """
+
+    name = "cross_entropy"
+    kernel_kind = softmax_kernels.FORWARD
+
+    def kernel_targets(self, targets):
+        """Array the kernels read for ``targets``: the probabilities."""
+        return targets
+
+    def constant(self, targets, sample_weight):
+        """Value added to the kernels' weighted mean loss."""
+        return 0.0
+
+
+class KLDivergence(CrossEntropy):
+    """Kullback-Leibler divergence ``l_i = KL(p_i || q_i) = H(p_i, q_i) - H(p_i)``.
+
+    The targets are fixed, so ``H(p_i)`` is a constant: gradient and
+    Hessian-vector product are those of :class:`CrossEntropy`, and so is the
+    minimizer. Only the value differs, by the weighted mean target entropy
+    (zero for one-hot targets).
+    """
+
+    name = "kl_divergence"
+
+    def constant(self, targets, sample_weight):
+        entropies = divergence_kernels.soft_target_rows(
+            targets, targets, divergence_kernels.ENTROPY, 0.0
+        )
+        return -float(np.average(entropies, weights=sample_weight))
+
+
+class ReverseKLDivergence:
+    """Reverse (mode-seeking) KL divergence ``l_i = KL(q_i || p_i)``.
+
+    ``l_i = sum_k q_ik a_ik`` with ``a_ik = log q_ik - log p_ik``. Gradient in
+    the logits: ``q_ik (a_ik - l_i)``. Hessian-vector product:
+    ``(H_i d)_k = q_ik [(a_ik - l_i + 1)(d_k - q_i . d) - g_i . d]`` with ``g_i``
+    the gradient. Needs strictly positive targets (``log p`` must be finite),
+    and unlike the forward objectives it is not convex in the logits.
+    """
+
+    name = "reverse_kl_divergence"
+    kernel_kind = softmax_kernels.REVERSE_KL
+
+    def kernel_targets(self, targets):
+        """Array the kernels read for ``targets``: the log-probabilities."""
+        if not np.all(targets > 0):
+            raise ValueError(
+                "objective='reverse_kl_divergence' needs strictly positive target "
+                "probabilities (it evaluates log p), but some targets are 0, as "
+                "hard labels always are; set label_smoothing > 0 (for example "
+                "0.1) or pass soft targets without zeros."
+            )
+        return np.log(targets)
+
+    def constant(self, targets, sample_weight):
+        return 0.0
+
+
+OBJECTIVES = {
+    objective.name: objective
+    for objective in (CrossEntropy, KLDivergence, ReverseKLDivergence)
+}

@@ -1,0 +1,387 @@
+"""Multinomial softmax regression whose training objective is a parameter."""
+
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from skxent import _targets
+from skxent._linear_loss import LinearSoftmaxLoss
+from skxent._objectives import OBJECTIVES
+from skxent._solvers import SOLVERS, minimize
+from skxent._threads import compute_threads
+
+
+class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
+    """Softmax (multinomial logistic) regression trained on CE, KL or reverse KL.
+
+    Minimizes, over the coefficients ``W`` and intercepts ``b``,
+
+    .. math::
+
+        \\frac{1}{S} \\sum_i s_i \\, \\ell(p_i, \\mathrm{softmax}(W x_i + b))
+        + \\frac{\\lVert W \\rVert_F^2}{2 C S},
+        \\qquad S = \\sum_i s_i,
+
+    the scaling of scikit-learn's ``LogisticRegression``, where ``p_i`` is the
+    target distribution of sample ``i`` (one-hot for class labels) and ``s_i``
+    its weight. With fixed targets, cross-entropy and KL divergence differ by
+    the constant ``H(p_i)``: same gradient, same minimizer, reported values
+    offset by the mean target entropy (zero for hard labels, where both are
+    the negative log-likelihood). Reverse KL is a different, mode-seeking fit.
+
+    Parameters
+    ----------
+    objective : {"cross_entropy", "kl_divergence", "reverse_kl_divergence"}, \
+            default="cross_entropy"
+        Per-sample loss ``l(p, q)``: ``H(p, q)``, ``KL(p || q)`` or
+        ``KL(q || p)``. Reverse KL needs strictly positive targets: use
+        ``label_smoothing > 0`` with hard labels.
+    C : float, default=1.0
+        Inverse regularization strength, as in ``LogisticRegression``;
+        ``np.inf`` means no penalty.
+    fit_intercept : bool, default=True
+        Fit unpenalized intercepts.
+    label_smoothing : float in [0, 1), default=0.0
+        Targets become ``(1 - label_smoothing) p + label_smoothing / K``, for
+        hard and soft targets alike.
+    classes : array-like of shape (n_classes,), default=None
+        All classes, in the order of the columns of soft targets. By default
+        the sorted unique labels of ``y``, or ``0..K-1`` for soft targets.
+    class_weight : dict or "balanced", default=None
+        Weights per class, multiplied into the sample weights. For soft targets
+        sample ``i`` gets weight ``sum_k p_ik w_k`` and target
+        ``p_ik w_k / sum_j p_ij w_j``, so that a soft target behaves as its
+        rows repeated once per class. ``"balanced"`` uses
+        ``S / (K * sum_i s_i p_ik)``.
+    solver : {"lbfgs", "newton-cg", "trust-ncg"}, default="lbfgs"
+        scipy optimizer; the Newton-type solvers use an exact
+        Hessian-vector product. All reach the same optimum.
+    tol : float, default=1e-4
+        Stopping tolerance (see :func:`skxent._solvers.minimize`).
+    max_iter : int, default=100
+        Maximum solver iterations; a ``ConvergenceWarning`` when reached.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+    verbose : int, default=0
+        Print the objective after each iteration when positive.
+    n_jobs : int, default=None
+        Threads of the compute kernels; ``None`` means all cores.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
+        One row for binary problems (the positive class ``classes_[1]``), as
+        in scikit-learn. Same dtype as ``X`` (float32 or float64).
+    intercept_ : ndarray of shape (n_classes,) or (1,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` has string feature names.
+    n_iter_ : int
+    loss_ : float
+        Final value of the objective, penalty included.
+    loss_curve_ : list of float
+        The objective after each solver iteration.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skxent import SoftmaxClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxClassifier(C=10.0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.predict_proba(X[:1]).round(2)
+    array([[0.99, 0.01, 0.  ]])
+
+    Soft targets (here label-smoothed one-hot rows) fit directly; KL and
+    cross-entropy give the same model, with losses offset by the target
+    entropy:
+
+    >>> import numpy as np
+    >>> soft = np.eye(3)[y] * 0.8 + 0.2 / 3
+    >>> ce = SoftmaxClassifier().fit(X, soft)
+    >>> kl = SoftmaxClassifier(objective="kl_divergence").fit(X, soft)
+    >>> bool(np.allclose(ce.coef_, kl.coef_))
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "objective": [StrOptions(set(OBJECTIVES))],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "classes": ["array-like", None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        objective="cross_entropy",
+        *,
+        C=1.0,
+        fit_intercept=True,
+        label_smoothing=0.0,
+        classes=None,
+        class_weight=None,
+        solver="lbfgs",
+        tol=1e-4,
+        max_iter=100,
+        warm_start=False,
+        verbose=0,
+        n_jobs=None,
+    ):
+        self.objective = objective
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.label_smoothing = label_smoothing
+        self.classes = classes
+        self.class_weight = class_weight
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to class labels or to probability targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Dense (C- or F-ordered) or CSR. float32 stays float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or rows of target probabilities whose columns follow
+            ``classes`` (``0..K-1`` by default).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SoftmaxClassifier
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=_targets.FLOAT_DTYPES,
+            multi_output=True,
+        )
+        targets, sample_weight = self._targets(X, y, sample_weight)
+        objective = OBJECTIVES[self.objective]()
+        n_params = 1 if self.classes_.size == 2 else self.classes_.size
+        weight_sum = sample_weight.sum()
+        loss = LinearSoftmaxLoss(
+            X,
+            objective.kernel_targets(targets).astype(X.dtype, copy=False),
+            sample_weight,
+            kind=objective.kernel_kind,
+            constant=objective.constant(targets, sample_weight),
+            n_params=n_params,
+            fit_intercept=self.fit_intercept,
+            l2_reg_strength=1.0 / (self.C * weight_sum),
+        )
+        with compute_threads(self.n_jobs) as n_threads:
+            loss.n_threads = n_threads
+            params, self.loss_, self.n_iter_, self.loss_curve_ = minimize(
+                loss.loss_gradient,
+                loss.hessp,
+                self._initial_params(loss),
+                solver=self.solver,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                verbose=self.verbose,
+            )
+        coef, intercept = loss.unpack(params)
+        self.coef_ = coef
+        self.intercept_ = intercept.astype(X.dtype)
+        return self
+
+    def _targets(self, X, y, sample_weight):
+        """Set ``classes_``; return target probabilities (after class weights
+        and label smoothing) and the sample weights (times class weights)."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = _targets.check_label_vector(y, name="y")
+        if y.ndim == 2:
+            targets = _targets.check_probability_rows(y, name="y").astype(np.float64)
+            n_classes = targets.shape[1]
+            self.classes_ = (
+                np.arange(n_classes)
+                if self.classes is None
+                else np.asarray(self.classes)
+            )
+            if self.classes_.size != n_classes:
+                raise ValueError(
+                    f"y has {n_classes} probability columns but classes has "
+                    f"{self.classes_.size} entries; give one class per column."
+                )
+        else:
+            check_classification_targets(y)
+            self.classes_ = (
+                np.unique(y) if self.classes is None else np.asarray(self.classes)
+            )
+            codes = _targets.encode_labels(y, self.classes_, name="y")
+            targets = np.zeros((y.shape[0], self.classes_.size))
+            targets[np.arange(y.shape[0]), codes] = 1.0
+        if self.classes_.size < 2:
+            raise ValueError(
+                "SoftmaxClassifier needs samples of at least 2 classes, but the "
+                f"data contains only one class: {self.classes_[0]!r}. Pass all "
+                "classes through the classes parameter."
+            )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if self.class_weight is not None:
+            class_weight = self._class_weights(targets, sample_weight)
+            weighted = targets * class_weight
+            row_weight = weighted.sum(axis=1)
+            sample_weight = sample_weight * row_weight
+            targets = np.divide(
+                weighted,
+                row_weight[:, None],
+                out=targets,
+                where=row_weight[:, None] > 0,
+            )
+        if sample_weight.sum() <= 0:
+            raise ValueError("sample_weight (times class_weight) sums to zero.")
+        if self.label_smoothing:
+            targets = (1 - self.label_smoothing) * targets + (
+                self.label_smoothing / self.classes_.size
+            )
+        return targets, sample_weight
+
+    def _class_weights(self, targets, sample_weight):
+        """Per-class weights; soft targets count as their rows repeated once
+        per class with weight ``s_i p_ik``."""
+        n_samples, n_classes = targets.shape
+        repeated_codes = np.tile(np.arange(n_classes), n_samples)
+        repeated_weight = (sample_weight[:, None] * targets).ravel()
+        present = repeated_weight > 0
+        return (
+            compute_class_weight(
+                self.class_weight,
+                classes=np.arange(n_classes),
+                y=repeated_codes[present],
+                sample_weight=repeated_weight[present],
+            )
+            if not isinstance(self.class_weight, dict)
+            else np.array(
+                [self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float
+            )
+        )
+
+    def _initial_params(self, loss):
+        if self.warm_start and hasattr(self, "coef_"):
+            previous = np.concatenate(
+                [np.ravel(self.coef_), self.intercept_ if self.fit_intercept else []]
+            )
+            if previous.shape == loss.initial_params().shape:
+                return previous.astype(np.float64)
+        return loss.initial_params()
+
+    def decision_function(self, X):
+        """Logits ``X @ coef_.T + intercept_``; 1-D for binary problems.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=_targets.FLOAT_DTYPES, reset=False
+        )
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def _full_logits(self, X):
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([np.zeros_like(scores), scores])
+        return scores
+
+    def predict_proba(self, X):
+        """Class probabilities ``softmax(logits)``, columns in ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return softmax(self._full_logits(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """Log-probabilities by a stable log-softmax (never ``log(0)``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._full_logits(X), axis=1)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        best = np.argmax(self._full_logits(X), axis=1)
+        return self.classes_[best]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; probability targets count as their most probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        accuracy : float
+        """
+        if _targets.is_probability_matrix(y):
+            y = self.classes_[np.argmax(np.asarray(y), axis=1)]
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,77 @@
+"""The scipy driver: minimize a smooth objective given as value-and-gradient
+(and a Hessian-vector product for the Newton-type solvers)."""
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+SOLVERS = ("lbfgs", "newton-cg", "trust-ncg")
+
+
+def minimize(loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0):
+    """Minimize with one of :data:`SOLVERS`; warn if ``max_iter`` stops it.
+
+    Stopping rules, per solver: ``"lbfgs"`` stops when the largest absolute
+    gradient entry is at most ``tol`` (scikit-learn's ``LogisticRegression``
+    rule); ``"newton-cg"`` when the mean absolute Newton step is at most
+    ``tol``; ``"trust-ncg"`` when the gradient norm is at most ``tol``.
+
+    Returns
+    -------
+    params : ndarray
+    value : float
+        The objective at ``params``.
+    n_iter : int
+    curve : list of float
+        The objective after each iteration.
+    """
+    curve = []
+
+    def record(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"iteration {len(curve)}: objective {curve[-1]:.10g}")
+
+    if solver == "lbfgs":
+        method, options, extra = (
+            "L-BFGS-B",
+            {
+                "maxiter": max_iter,
+                "maxls": 50,
+                "gtol": tol,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+            {},
+        )
+    elif solver == "newton-cg":
+        method, options, extra = (
+            "Newton-CG",
+            {"maxiter": max_iter, "xtol": tol},
+            {"hessp": hessp},
+        )
+    else:
+        method, options, extra = (
+            "trust-ncg",
+            {"maxiter": max_iter, "gtol": tol},
+            {"hessp": hessp},
+        )
+    result = scipy.optimize.minimize(
+        loss_gradient,
+        x0,
+        method=method,
+        jac=True,
+        callback=record,
+        options=options,
+        **extra,
+    )
+    if not result.success:
+        warnings.warn(
+            f"{solver} stopped after {result.nit} iterations without converging "
+            f"({result.message}). Increase max_iter, scale the features (e.g. "
+            "with StandardScaler) or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return result.x, float(result.fun), int(result.nit), curve

@@ -1,0 +1,50 @@
+"""Thread control: one pool of compute threads at a time.
+
+Kernels parallelize with Numba; the BLAS libraries (NumPy's and SciPy's may be
+two different ones) have pools of their own. When both pools are busy, or one
+spins idle while the other works, a 2-core machine runs 4+ threads and slows
+down several times. Within a fit, skxent gives all its threads to Numba.
+"""
+
+import os
+from contextlib import contextmanager
+
+import numba
+from threadpoolctl import ThreadpoolController
+
+_controller = None
+
+
+def effective_n_threads(n_jobs):
+    """Threads for ``n_jobs``: ``None`` means all cores Numba may use,
+    negative values count back from it as in joblib (-1: all, -2: all but one).
+    """
+    available = min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS)
+    if n_jobs is None:
+        return available
+    if n_jobs < 0:
+        return max(1, available + 1 + n_jobs)
+    return min(n_jobs, available)
+
+
+@contextmanager
+def compute_threads(n_jobs):
+    """Run the block with ``n_jobs`` Numba threads and single-threaded BLAS.
+
+    Kernels call BLAS on blocks from their own threads, and where BLAS
+    multiplies whole matrices between kernel calls, idle threads of either
+    pool spinning while the other works cost more than BLAS threading gains.
+    Yields the number of Numba threads.
+    """
+    global _controller
+    if _controller is None:
+        # Created on first use, once NumPy's and SciPy's BLAS are both loaded.
+        _controller = ThreadpoolController()
+    n_threads = effective_n_threads(n_jobs)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        with _controller.limit(limits=1, user_api="blas"):
+            yield n_threads
+    finally:
+        numba.set_num_threads(previous)
