@@ -16,7 +16,7 @@ import numba
 
 # joblib's threading backend and user threads may call parallel kernels
 # concurrently, and Numba's default "workqueue" layer aborts the whole process
-# when that happens. Prefer a thread-safe layer (TBB or OpenMP) unless the user
-# chose one.
+# when that happens. Prefer a thread-safe layer unless the user chose one: TBB
+# (a dependency where wheels exist), else OpenMP.
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "threadsafe"

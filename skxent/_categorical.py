@@ -1,0 +1,596 @@
+"""Maximum-likelihood estimation of categorical distributions, as a density estimator.
+
+For one categorical feature with (weighted) counts ``n_k`` summing to ``N``, the
+likelihood ``prod_k q_k ** n_k`` is largest at the empirical frequencies
+``p_k = n_k / N``. Maximizing it is minimizing the cross-entropy ``H(p, q)`` from
+the empirical distribution to the model, and the KL divergence
+``KL(p || q) = H(p, q) - H(p)``: the closed form is the unique minimizer of both.
+"""
+
+import contextlib
+import math
+import warnings
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import entr, log_softmax
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skxent._kernels import counting as kernels
+
+# Dirichlet pseudo-counts from the literature, given the number of categories K
+# and the total sample weight N of a feature.
+ALPHA_PRESETS = {
+    "laplace": lambda n_categories, total_weight: 1.0,
+    "jeffreys": lambda n_categories, total_weight: 0.5,
+    "perks": lambda n_categories, total_weight: 1.0 / n_categories,
+    "minimax": lambda n_categories, total_weight: (
+        math.sqrt(total_weight) / n_categories
+    ),
+}
+
+# Integer features are counted straight into a histogram over their value range
+# when it has at most this many bins, or at most one bin per sample: then the
+# histogram costs no more memory than the codes ``np.unique`` would build.
+_MIN_HISTOGRAM_BINS = 1 << 16
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _feature_columns(estimator, X, *, reset):
+    """Validate ``X`` and return its columns as 1-D arrays.
+
+    Sets or checks ``n_features_in_`` and ``feature_names_in_``. The columns of
+    a pandas DataFrame keep their own dtypes; a list holding strings becomes an
+    object array, so that its numbers stay numbers (as in ``OneHotEncoder``).
+    Missing values (NaN, None, pandas NA) and infinities are rejected.
+    """
+    if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        if X.shape[1] == 0:
+            raise ValueError(
+                "X has 0 features; CategoricalMLE needs at least one column."
+            )
+        columns = []
+        for j in range(X.shape[1]):
+            column = X.iloc[:, j]
+            values = check_array(
+                column,
+                ensure_2d=False,
+                dtype=None,
+                ensure_all_finite=False,
+                input_name="X",
+            )
+            _check_no_missing(
+                values, estimator._feature_label(j), column.isna().to_numpy()
+            )
+            columns.append(values)
+        return columns
+    X_array = validate_data(
+        estimator, X, reset=reset, dtype=None, ensure_all_finite=False
+    )
+    if not hasattr(X, "dtype") and X_array.dtype.kind == "U":
+        X_array = check_array(X, dtype=object, ensure_all_finite=False)
+    columns = [X_array[:, j] for j in range(X_array.shape[1])]
+    for j, values in enumerate(columns):
+        _check_no_missing(values, estimator._feature_label(j))
+    return columns
+
+
+def _check_no_missing(values, feature, missing=None):
+    """Raise if ``values`` holds NaN, None or infinity, or where ``missing``."""
+    if values.dtype.kind == "f":
+        invalid = ~np.isfinite(values)
+    elif values.dtype == object:
+        invalid = np.fromiter(
+            (
+                value is None
+                or (isinstance(value, float | np.floating) and not np.isfinite(value))
+                for value in values
+            ),
+            dtype=bool,
+            count=values.size,
+        )
+    else:  # integers, booleans and strings cannot be missing
+        invalid = np.zeros(0, dtype=bool)
+    if missing is not None:
+        invalid = invalid | missing if invalid.size else missing
+    if np.any(invalid):
+        raise ValueError(
+            f"X contains NaN, None or infinity in {feature} (first at row "
+            f"{np.flatnonzero(invalid)[0]}); CategoricalMLE has no category for "
+            "missing or infinite values: drop or impute those rows, or encode "
+            "them as a category of their own, such as the string 'missing'."
+        )
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float64 array of finite non-negative weights."""
+    weights = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=np.float64,
+        ensure_all_finite=False,
+        input_name="sample_weight",
+    )
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {weights.shape} but X has {n_samples} rows; "
+            "give one weight per row."
+        )
+    if kernels.count_invalid_weights(weights):
+        row = np.flatnonzero(~((weights >= 0) & (weights < np.inf)))[0]
+        raise ValueError(
+            f"sample_weight must be finite and non-negative (weights act as "
+            f"counts), but sample_weight[{row}] is {weights[row]}."
+        )
+    return weights
+
+
+def _histogram_range(values):
+    """``(lowest value, number of bins)`` to count an integer column directly,
+    or ``None`` when the column is not integer or its range is too wide."""
+    if values.dtype.kind not in "biu":
+        return None
+    low, high = (int(value) for value in kernels.value_range(values))
+    n_bins = high - low + 1
+    if high > _INT64_MAX or n_bins > max(_MIN_HISTOGRAM_BINS, values.size):
+        return None
+    return low, n_bins
+
+
+def _sorted_unique(values, feature):
+    """Sorted distinct values of a column and the code of each entry."""
+    try:
+        categories, codes = np.unique(values, return_inverse=True)
+    except TypeError:
+        types = sorted({type(value).__qualname__ for value in values})
+        raise TypeError(
+            "The X argument must be all strings or all numbers within a feature, "
+            f"since categories are sorted; {feature} holds values of types "
+            f"{types}."
+        ) from None
+    return categories, codes.reshape(-1)
+
+
+def _category_codes(values, categories):
+    """Position of each entry of ``values`` in ``categories``; -1 if absent."""
+    kinds = values.dtype.kind, categories.dtype.kind
+    if all(kind in "biuf" for kind in kinds) or kinds == ("U", "U"):
+        order = np.argsort(categories, kind="stable")
+        sorted_categories = categories[order]
+        positions = np.searchsorted(sorted_categories, values)
+        positions = np.minimum(positions, categories.size - 1)
+        return np.where(sorted_categories[positions] == values, order[positions], -1)
+    # Objects, or strings against numbers: Python equality and hashing decide,
+    # so values of another type simply match no category.
+    index = {category: k for k, category in enumerate(categories.tolist())}
+    return np.fromiter(
+        (index.get(value, -1) for value in values.tolist()),
+        dtype=np.intp,
+        count=values.size,
+    )
+
+
+def _count_categories(values, sample_weight, declared, feature):
+    """Categories of one column and the total sample weight of each.
+
+    With ``declared=None`` the categories are the values of positive weight (a
+    row of weight zero counts as absent), sorted; otherwise ``declared``, in its
+    order, and a value of positive weight outside it is an error.
+    """
+    histogram_range = _histogram_range(values)
+    if histogram_range is not None:
+        low, n_bins = histogram_range
+        counts = kernels.weighted_bincount(values, low, n_bins, sample_weight)
+        present = np.flatnonzero(counts)
+        distinct = (low + present).astype(values.dtype)
+    else:
+        distinct, codes = _sorted_unique(values, feature)
+        counts = kernels.weighted_bincount(codes, 0, distinct.size, sample_weight)
+        present = np.flatnonzero(counts)
+        distinct = distinct[present]
+    if declared is None:
+        return distinct, counts[present]
+    # Only the distinct values need looking up among the declared categories.
+    codes = _category_codes(distinct, declared)
+    unknown = codes < 0
+    if np.any(unknown):
+        raise ValueError(
+            f"{feature} contains values {_some_values(distinct[unknown])} that "
+            f"are not among its declared categories {declared.tolist()}; add "
+            "them to categories, or use categories='auto'."
+        )
+    declared_counts = np.zeros(declared.size)
+    declared_counts[codes] = counts[present]
+    return declared, declared_counts
+
+
+def _some_values(values, limit=5):
+    """The first ``limit`` distinct values, sorted when they can be."""
+    distinct = list(dict.fromkeys(values.tolist()))
+    with contextlib.suppress(TypeError):  # values of mixed types stay in order
+        distinct.sort()
+    return distinct[:limit] + (["..."] if len(distinct) > limit else [])
+
+
+def _softmax_log_probabilities(targets, *, objective, tol, max_iter):
+    """Fit one softmax model per target distribution with L-BFGS.
+
+    Minimizes ``sum_j H(p_j, softmax(z_j))`` (or ``KL(p_j || softmax(z_j))``,
+    which differs by the constant ``H(p_j)``) over the logits ``z_j``. Only
+    categories with positive target mass get a logit: for the others the
+    infimum lies at logit ``-inf``, so their probability is set to exactly 0.
+    Returns the log-probabilities and the number of iterations.
+    """
+    supports = [np.flatnonzero(target) for target in targets]
+    offsets = np.cumsum([0] + [support.size for support in supports], dtype=np.intp)
+    flat_targets = np.concatenate(
+        [target[support] for target, support in zip(targets, supports, strict=True)]
+    )
+    constant = entr(flat_targets).sum() if objective == "kl_divergence" else 0.0
+    feature_losses = np.empty(len(targets))
+
+    def loss_and_gradient(logits):
+        gradient = np.empty_like(logits)
+        kernels.softmax_cross_entropy(
+            logits, flat_targets, offsets, feature_losses, gradient
+        )
+        return feature_losses.sum() - constant, gradient
+
+    # gtol bounds max_k |q_k - p_k|, the gap in probability. ftol=0 keeps the
+    # relative decrease of the loss (whose scale depends on the objective) from
+    # stopping the solver early; it still stops once the loss no longer changes
+    # in floating point, typically with every |q_k - p_k| below 1e-7.
+    result = minimize(
+        loss_and_gradient,
+        np.zeros(offsets[-1]),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "gtol": tol, "ftol": 0.0},
+    )
+    if result.status == 1:
+        warnings.warn(
+            f"L-BFGS stopped after {result.nit} iterations (max_iter={max_iter}) "
+            f"with a probability gap of {np.abs(result.jac).max():.1e} > "
+            f"tol={tol}; increase max_iter.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    log_probabilities = []
+    for j, (target, support) in enumerate(zip(targets, supports, strict=True)):
+        log_q = np.full(target.size, -np.inf)
+        log_q[support] = log_softmax(result.x[offsets[j] : offsets[j + 1]])
+        log_probabilities.append(log_q)
+    return log_probabilities, result.nit
+
+
+class CategoricalMLE(DensityMixin, BaseEstimator):
+    """Maximum-likelihood (add-alpha smoothed) categorical density estimator.
+
+    Each column of ``X`` is an independent categorical feature; the fitted
+    model gives category ``k`` of a feature the probability
+
+    .. math::
+
+        \\hat q_k = \\frac{n_k + \\alpha}{N + K \\alpha},
+
+    where ``n_k`` is the total ``sample_weight`` of the rows holding ``k``,
+    ``N`` their sum and ``K`` the number of categories. With ``alpha=0`` this
+    is the maximum-likelihood estimate, the empirical frequencies, which is
+    also the distribution of smallest cross-entropy (and KL divergence) from
+    the empirical distribution. With ``alpha > 0`` it is the posterior mean
+    under a symmetric ``Dirichlet(alpha)`` prior, not the posterior mode (the
+    MAP estimate adds ``alpha - 1`` and does not exist for ``alpha < 1``).
+    The log-likelihood of a row is the sum over features.
+
+    Parameters
+    ----------
+    alpha : float >= 0 or {"laplace", "jeffreys", "perks", "minimax"}, \
+            default=0.0
+        Pseudo-count added to every category of every feature. Named choices
+        set it per feature from ``K`` and ``N``: ``"laplace"`` 1 (rule of
+        succession), ``"jeffreys"`` 1/2 (Jeffreys prior, the
+        Krichevsky-Trofimov estimator), ``"perks"`` 1/K, ``"minimax"``
+        sqrt(N)/K (minimax for squared error).
+    categories : "auto" or list of array-like, default="auto"
+        ``"auto"``: the values seen in ``fit`` with positive weight, sorted.
+        A list: ``categories[j]`` holds the allowed values of feature ``j``,
+        in the order of ``probabilities_[j]``. Declared categories absent from
+        the training data get probability ``alpha / (N + K alpha)`` (zero when
+        ``alpha=0``); a training value outside the list is an error (unless
+        its weight is zero).
+    solver : {"closed_form", "lbfgs"}, default="closed_form"
+        ``"closed_form"``: the normalized smoothed counts. ``"lbfgs"``: minimize
+        ``objective`` over softmax logits with L-BFGS. The closed form is the
+        exact minimizer, so both give the same probabilities; the solver is
+        there to show it. Categories with smoothed count zero get probability
+        exactly zero without a logit (their optimal logit is ``-inf``).
+    objective : {"cross_entropy", "kl_divergence"}, default="cross_entropy"
+        The loss between the smoothed empirical distribution ``p`` and the
+        model ``q`` that ``"lbfgs"`` minimizes and ``loss_`` reports:
+        ``H(p, q)``, or ``KL(p || q) = H(p, q) - H(p)`` (same minimizer).
+    handle_unknown : {"error", "zero"}, default="error"
+        What ``score_samples`` does with a value that is not a category:
+        raise a ``ValueError``, or give it probability zero (log-likelihood
+        ``-inf``).
+    tol : float > 0, default=1e-10
+        ``"lbfgs"`` stops when every fitted probability is within ``tol`` of
+        its target (the largest gradient entry), or earlier when the loss stops
+        changing in floating point.
+    max_iter : int >= 1, default=1000
+        Most L-BFGS iterations.
+
+    Attributes
+    ----------
+    categories_ : list of ndarray
+        The categories of each feature.
+    category_counts_ : list of ndarray of float64
+        Total sample weight of each category, aligned with ``categories_``.
+    alpha_ : ndarray of shape (n_features,)
+        The pseudo-count used for each feature.
+    probabilities_ : list of ndarray of float64
+        Fitted probability of each category, aligned with ``categories_``.
+    log_probabilities_ : list of ndarray of float64
+        Their natural logarithms (``-inf`` for probability zero).
+    entropy_ : ndarray of shape (n_features,)
+        Entropy of each fitted distribution, in nats.
+    loss_ : ndarray of shape (n_features,)
+        ``objective`` between the smoothed empirical distribution and the
+        fitted one, per feature.
+    n_iter_ : int
+        L-BFGS iterations (0 for the closed form).
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when ``X`` has string
+        column names (a pandas DataFrame).
+
+    See Also
+    --------
+    sklearn.naive_bayes.CategoricalNB : The same smoothed estimate, per class.
+    sklearn.preprocessing.OneHotEncoder : Same ``categories`` convention.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent import CategoricalMLE
+    >>> X = np.array([["red", "S"], ["red", "M"], ["blue", "M"], ["red", "L"]])
+    >>> model = CategoricalMLE().fit(X)
+    >>> model.categories_[0], model.probabilities_[0]
+    (array(['blue', 'red'], dtype='<U4'), array([0.25, 0.75]))
+    >>> model.score_samples([["red", "M"]])  # log(3/4) + log(2/4)
+    array([-0.98082925])
+
+    Declared categories and Laplace smoothing give unseen colors a chance:
+
+    >>> colors, sizes = ["blue", "green", "red"], ["S", "M", "L"]
+    >>> smoothed = CategoricalMLE(alpha="laplace", categories=[colors, sizes])
+    >>> smoothed.fit(X).probabilities_[0]  # (counts + 1) / (4 + 3)
+    array([0.28571429, 0.14285714, 0.57142857])
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "alpha": [
+            Interval(Real, 0, math.inf, closed="left"),
+            StrOptions(set(ALPHA_PRESETS)),
+        ],
+        "categories": [StrOptions({"auto"}), list],
+        "solver": [StrOptions({"closed_form", "lbfgs"})],
+        "objective": [StrOptions({"cross_entropy", "kl_divergence"})],
+        "handle_unknown": [StrOptions({"error", "zero"})],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        alpha=0.0,
+        *,
+        categories="auto",
+        solver="closed_form",
+        objective="cross_entropy",
+        handle_unknown="error",
+        tol=1e-10,
+        max_iter=1000,
+    ):
+        self.alpha = alpha
+        self.categories = categories
+        self.solver = solver
+        self.objective = objective
+        self.handle_unknown = handle_unknown
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _feature_label(self, j):
+        names = getattr(self, "feature_names_in_", None)
+        return f"feature {names[j]!r}" if names is not None else f"feature {j}"
+
+    def _declared_categories(self, n_features):
+        """One array of allowed values per feature, or ``None`` for each."""
+        if isinstance(self.categories, str):
+            return [None] * n_features
+        if len(self.categories) != n_features:
+            raise ValueError(
+                f"categories has {len(self.categories)} entries but X has "
+                f"{n_features} features; give one array of allowed values per "
+                "feature."
+            )
+        declared = []
+        for j, values in enumerate(self.categories):
+            values = check_array(
+                values, ensure_2d=False, dtype=None, input_name=f"categories[{j}]"
+            )
+            if values.ndim != 1:
+                raise ValueError(
+                    f"categories[{j}] must be 1-D, got shape {values.shape}."
+                )
+            if len(set(values.tolist())) != values.size:
+                raise ValueError(
+                    f"categories[{j}] contains duplicates: {values.tolist()}."
+                )
+            declared.append(values)
+        return declared
+
+    def _pseudo_count(self, n_categories, total_weight):
+        if isinstance(self.alpha, str):
+            return float(ALPHA_PRESETS[self.alpha](n_categories, total_weight))
+        return float(self.alpha)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit one categorical distribution per feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Categorical values: integers, floats, strings or objects (all
+            strings or all numbers within a feature). No NaN.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative finite weights, acting as counts: weight 2 is the
+            row twice, weight 0 is the row left out.
+
+        Returns
+        -------
+        self : CategoricalMLE
+        """
+        columns = _feature_columns(self, X, reset=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, columns[0].size)
+        declared = self._declared_categories(len(columns))
+        self.categories_, self.category_counts_ = [], []
+        for j, values in enumerate(columns):
+            categories, counts = _count_categories(
+                values, sample_weight, declared[j], self._feature_label(j)
+            )
+            self.categories_.append(categories)
+            self.category_counts_.append(counts)
+        total_weight = float(self.category_counts_[0].sum())
+        if total_weight == 0:
+            raise ValueError(
+                "sample_weight sums to zero; at least one weight must be positive."
+            )
+        self.alpha_ = np.array(
+            [self._pseudo_count(c.size, total_weight) for c in self.categories_]
+        )
+        # The smoothed empirical distributions: the fit's targets.
+        targets = []
+        for counts, alpha in zip(self.category_counts_, self.alpha_, strict=True):
+            smoothed = counts + alpha
+            targets.append(smoothed / smoothed.sum())
+
+        if self.solver == "closed_form":
+            self.probabilities_ = targets
+            with np.errstate(divide="ignore"):
+                self.log_probabilities_ = [np.log(target) for target in targets]
+            self.n_iter_ = 0
+        else:
+            self.log_probabilities_, self.n_iter_ = _softmax_log_probabilities(
+                targets, objective=self.objective, tol=self.tol, max_iter=self.max_iter
+            )
+            self.probabilities_ = [np.exp(log_q) for log_q in self.log_probabilities_]
+
+        self.entropy_ = np.array([entr(q).sum() for q in self.probabilities_])
+        losses = []
+        for target, log_q in zip(targets, self.log_probabilities_, strict=True):
+            support = target > 0
+            cross_entropy = -float(target[support] @ log_q[support])
+            if self.objective == "kl_divergence":
+                losses.append(max(cross_entropy - entr(target).sum(), 0.0))
+            else:
+                losses.append(cross_entropy)
+        self.loss_ = np.array(losses)
+        return self
+
+    def score_samples(self, X):
+        """Log-likelihood of each row: the sum of its features' log-probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            ``-inf`` for rows holding a category of probability zero, or an
+            unknown value under ``handle_unknown="zero"``; never NaN.
+        """
+        check_is_fitted(self)
+        columns = _feature_columns(self, X, reset=False)
+        log_likelihood = np.zeros(columns[0].size)
+        for j, values in enumerate(columns):
+            codes = _category_codes(values, self.categories_[j])
+            unknown = codes < 0
+            if self.handle_unknown == "error" and np.any(unknown):
+                raise ValueError(
+                    f"{self._feature_label(j)} contains values "
+                    f"{_some_values(values[unknown])} not seen during fit; "
+                    "declare every possible value through categories, or set "
+                    "handle_unknown='zero' to give unknown values probability zero."
+                )
+            # Code -1 picks the appended -inf: an unknown value has probability 0.
+            log_likelihood += np.append(self.log_probabilities_[j], -np.inf)[codes]
+        return log_likelihood
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per row: higher is better.
+
+        This is minus the cross-entropy from the empirical distribution of
+        ``X`` to the model, so model selection by held-out ``score`` (e.g.
+        ``GridSearchCV`` over ``alpha``) maximizes held-out likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            May be ``-inf`` when a row has probability zero.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw rows from the fitted distributions (features independent).
+
+        Parameters
+        ----------
+        n_samples : int >= 1, default=1
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Category values; the dtype of ``categories_`` when all features
+            share its kind, object otherwise.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        random_state = check_random_state(random_state)
+        dtypes = [categories.dtype for categories in self.categories_]
+        same_kind = len({dtype.kind for dtype in dtypes}) == 1
+        X = np.empty(
+            (n_samples, len(dtypes)),
+            dtype=np.result_type(*dtypes) if same_kind else object,
+        )
+        for j, (categories, q) in enumerate(
+            zip(self.categories_, self.probabilities_, strict=True)
+        ):
+            X[:, j] = categories[random_state.choice(categories.size, n_samples, p=q)]
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        return tags
