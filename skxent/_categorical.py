@@ -22,6 +22,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skxent._encoding import category_codes
 from skxent._kernels import counting as kernels
 
 # Dirichlet pseudo-counts from the literature, given the number of categories K
@@ -159,25 +160,6 @@ def _sorted_unique(values, feature):
     return categories, codes.reshape(-1)
 
 
-def _category_codes(values, categories):
-    """Position of each entry of ``values`` in ``categories``; -1 if absent."""
-    kinds = values.dtype.kind, categories.dtype.kind
-    if all(kind in "biuf" for kind in kinds) or kinds == ("U", "U"):
-        order = np.argsort(categories, kind="stable")
-        sorted_categories = categories[order]
-        positions = np.searchsorted(sorted_categories, values)
-        positions = np.minimum(positions, categories.size - 1)
-        return np.where(sorted_categories[positions] == values, order[positions], -1)
-    # Objects, or strings against numbers: Python equality and hashing decide,
-    # so values of another type simply match no category.
-    index = {category: k for k, category in enumerate(categories.tolist())}
-    return np.fromiter(
-        (index.get(value, -1) for value in values.tolist()),
-        dtype=np.intp,
-        count=values.size,
-    )
-
-
 def _count_categories(values, sample_weight, declared, feature):
     """Categories of one column and the total sample weight of each.
 
@@ -199,7 +181,7 @@ def _count_categories(values, sample_weight, declared, feature):
     if declared is None:
         return distinct, counts[present]
     # Only the distinct values need looking up among the declared categories.
-    codes = _category_codes(distinct, declared)
+    codes = category_codes(distinct, declared)
     unknown = codes < 0
     if np.any(unknown):
         raise ValueError(
@@ -527,7 +509,7 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         columns = _feature_columns(self, X, reset=False)
         log_likelihood = np.zeros(columns[0].size)
         for j, values in enumerate(columns):
-            codes = _category_codes(values, self.categories_[j])
+            codes = category_codes(values, self.categories_[j])
             unknown = codes < 0
             if self.handle_unknown == "error" and np.any(unknown):
                 raise ValueError(

@@ -11,6 +11,7 @@ skxent never renormalizes a row that fails this test; it raises instead.
 import numpy as np
 from sklearn.utils import check_array, column_or_1d
 
+from skxent._encoding import category_codes
 from skxent._kernels import divergence as kernels
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -62,18 +63,15 @@ def encode_labels(y, classes, *, name="y"):
     Raises a ``ValueError`` listing the labels of ``y`` not in ``classes``.
     """
     classes = np.asarray(classes)
-    order = np.argsort(classes, kind="stable")
-    sorted_classes = classes[order]
-    positions = np.searchsorted(sorted_classes, y)
-    positions[positions == sorted_classes.size] = 0
-    unknown = sorted_classes[positions] != y
+    codes = category_codes(np.asarray(y), classes)
+    unknown = codes < 0
     if np.any(unknown):
         raise ValueError(
             f"{name} contains labels {np.unique(np.asarray(y)[unknown]).tolist()} "
             f"that are not among the classes {classes.tolist()}; pass the full "
             "list of classes."
         )
-    return order[positions].astype(np.intp, copy=False)
+    return codes.astype(np.intp, copy=False)
 
 
 def check_label_vector(y, *, name):
