@@ -21,6 +21,7 @@ samples (the weighted sum with ``normalize=False``).
 
 import copy
 import math
+import numbers
 
 import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
@@ -46,8 +47,17 @@ __all__ = [
 def _log_base_factor(base):
     if base is None:
         return 1.0
-    if not (isinstance(base, int | float) and base > 0 and base != 1):
-        raise ValueError(f"base must be a positive number other than 1, got {base!r}.")
+    # numbers.Real admits NumPy scalars such as np.int64(2).
+    valid = (
+        isinstance(base, numbers.Real)
+        and math.isfinite(base)
+        and base > 0
+        and base != 1
+    )
+    if not valid:
+        raise ValueError(
+            f"base must be a finite positive number other than 1, got {base!r}."
+        )
     return 1.0 / math.log(base)
 
 
@@ -93,6 +103,8 @@ def _check_predictions(y_proba):
         ensure_all_finite=False,
         input_name="y_proba",
     )
+    if Q.ndim == 2 and Q.shape[1] == 1:
+        Q = Q.ravel()
     if Q.ndim == 1:
         if not np.all((Q >= 0) & (Q <= 1)):
             raise ValueError(
@@ -137,8 +149,8 @@ def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
             classes = np.unique(y)
             if classes.size == 1:
                 raise ValueError(
-                    f"y_true contains only one label ({classes[0]!r}); pass the "
-                    "list of all classes through the labels argument."
+                    f"y_true contains only one label ({classes.tolist()[0]!r}); "
+                    "pass the list of all classes through the labels argument."
                 )
         else:
             classes = np.asarray(labels)
@@ -162,10 +174,7 @@ def _average(rows, sample_weight, normalize, base):
         weights = _check_sample_weight(sample_weight, rows, ensure_non_negative=True)
         total = weights @ rows
         if normalize:
-            weight_sum = weights.sum()
-            if weight_sum <= 0:
-                raise ValueError("sample_weight sums to zero; cannot average.")
-            total /= weight_sum
+            total /= weights.sum()
     return float(total * _log_base_factor(base))
 
 
@@ -184,8 +193,8 @@ _SHARED_PARAMETERS_DOC = """
         are never renormalized.
     y_proba : array-like of shape (n_samples, n_classes) or (n_samples,)
         Predicted probabilities, as returned by ``predict_proba``. A 1-D array
-        holds the probabilities of the positive (second) class of a binary
-        problem.
+        (or a single column) holds the probabilities of the positive (second)
+        class of a binary problem.
     labels : array-like of shape (n_classes,), default=None
         The classes, in the order of the columns of ``y_proba``. By default the
         sorted unique labels of ``y_true``, the order of ``classes_`` in a

@@ -43,7 +43,9 @@ def _pointwise(p, q, kind, eps):
     q = min(max(q, eps), 1.0 - eps)
     if kind == CROSS_ENTROPY:
         return -p * np.log(q)
-    return p * (np.log(p) - np.log(q))
+    # One logarithm instead of two; the ratio also avoids the cancellation of
+    # log(p) - log(q) when p is close to q.
+    return p * np.log(p / q)
 
 
 @njit(cache=True, parallel=True)
