@@ -859,3 +859,12 @@ def test_sample_weight_routed_to_the_scorer(fit_weighted, iris):
     if not fit_weighted:
         # Same models, different averaging: the weights must show.
         assert not np.allclose(weighted["test_ce"], unweighted["test_ce"], rtol=1e-6)
+
+
+def test_js_divergence_with_subnormal_probabilities():
+    # The mixture (p + q) / 2 underflows to 0 for a subnormal p and q = 0.
+    tiny = np.nextafter(0.0, 1.0)
+    p = np.array([[tiny, 1.0]])
+    q = np.array([[0.0, 1.0]])
+    assert js_divergence(p, q) == pytest.approx(0.0, abs=1e-300)
+    assert js_divergence(q, p) == js_divergence(p, q)

@@ -31,12 +31,14 @@ def _pointwise(p, q, kind, eps):
     if kind == ENTROPY:
         return -p * np.log(p) if p > 0.0 else 0.0
     if kind == JS_DIVERGENCE:
-        m = 0.5 * (p + q)
+        # log(p / m) as log(2p / (p + q)): the mean m = (p + q) / 2 underflows
+        # to 0 for a subnormal p, while p + q >= p > 0.
+        total = p + q
         term = 0.0
         if p > 0.0:
-            term += p * np.log(p / m)
+            term += p * np.log(2.0 * p / total)
         if q > 0.0:
-            term += q * np.log(q / m)
+            term += q * np.log(2.0 * q / total)
         return 0.5 * term
     if p == 0.0:
         return 0.0
