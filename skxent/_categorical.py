@@ -330,7 +330,7 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         L-BFGS iterations (0 for the closed form).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when ``X`` has string
         column names (a pandas DataFrame).
 
