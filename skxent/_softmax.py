@@ -8,7 +8,6 @@ from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -87,7 +86,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         in scikit-learn. Same dtype as ``X`` (float32 or float64).
     intercept_ : ndarray of shape (n_classes,) or (1,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string feature names.
     n_iter_ : int
     loss_ : float
@@ -98,13 +97,15 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import scale
     >>> from skxent import SoftmaxClassifier
     >>> X, y = load_iris(return_X_y=True)
+    >>> X = scale(X)
     >>> clf = SoftmaxClassifier(C=10.0).fit(X, y)
-    >>> clf.predict(X[:3])
-    array([0, 0, 0])
-    >>> clf.predict_proba(X[:1]).round(2)
-    array([[0.99, 0.01, 0.  ]])
+    >>> clf.predict(X[[0, 50, 100]])
+    array([0, 1, 2])
+    >>> clf.predict_proba(X[[50]]).round(2)
+    array([[0.  , 0.99, 0.01]])
 
     Soft targets (here label-smoothed one-hot rows) fit directly; KL and
     cross-entropy give the same model, with losses offset by the target
@@ -120,7 +121,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "objective": [StrOptions(set(OBJECTIVES))],
-        "C": [Interval(Real, 0, None, closed="neither")],
+        # closed="right" admits np.inf: no penalty, as in LogisticRegression.
+        "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "classes": ["array-like", None],
@@ -130,7 +132,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
@@ -226,9 +232,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             targets = _targets.check_probability_rows(y, name="y").astype(np.float64)
             n_classes = targets.shape[1]
             self.classes_ = (
-                np.arange(n_classes)
-                if self.classes is None
-                else np.asarray(self.classes)
+                np.arange(n_classes) if self.classes is None else self._given_classes()
             )
             if self.classes_.size != n_classes:
                 raise ValueError(
@@ -238,7 +242,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         else:
             check_classification_targets(y)
             self.classes_ = (
-                np.unique(y) if self.classes is None else np.asarray(self.classes)
+                np.unique(y) if self.classes is None else self._given_classes()
             )
             codes = _targets.encode_labels(y, self.classes_, name="y")
             targets = np.zeros((y.shape[0], self.classes_.size))
@@ -246,8 +250,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if self.classes_.size < 2:
             raise ValueError(
                 "SoftmaxClassifier needs samples of at least 2 classes, but the "
-                f"data contains only one class: {self.classes_[0]!r}. Pass all "
-                "classes through the classes parameter."
+                f"data contains only one class: {self.classes_.tolist()[0]!r}. "
+                "Pass all classes through the classes parameter."
             )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -271,25 +275,40 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             )
         return targets, sample_weight
 
+    def _given_classes(self):
+        classes = np.asarray(self.classes)
+        if classes.ndim != 1 or np.unique(classes).size != classes.size:
+            raise ValueError(
+                "classes must be a 1-D list of distinct labels, got "
+                f"{classes.tolist()}."
+            )
+        return classes
+
     def _class_weights(self, targets, sample_weight):
         """Per-class weights; soft targets count as their rows repeated once
         per class with weight ``s_i p_ik``."""
-        n_samples, n_classes = targets.shape
-        repeated_codes = np.tile(np.arange(n_classes), n_samples)
-        repeated_weight = (sample_weight[:, None] * targets).ravel()
-        present = repeated_weight > 0
-        return (
-            compute_class_weight(
-                self.class_weight,
-                classes=np.arange(n_classes),
-                y=repeated_codes[present],
-                sample_weight=repeated_weight[present],
+        labels = self.classes_.tolist()
+        if isinstance(self.class_weight, dict):
+            unknown = [key for key in self.class_weight if key not in labels]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {unknown} that are not among the "
+                    f"classes {labels}; use the class labels as keys."
+                )
+            return np.array(
+                [self.class_weight.get(c, 1.0) for c in labels], dtype=float
             )
-            if not isinstance(self.class_weight, dict)
-            else np.array(
-                [self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float
+        class_totals = sample_weight @ targets
+        if np.any(class_totals <= 0):
+            absent = [
+                c for c, total in zip(labels, class_totals, strict=True) if total <= 0
+            ]
+            raise ValueError(
+                "class_weight='balanced' needs samples of every class, but "
+                f"classes {absent} have no (weighted) samples; pass a dict of "
+                "class weights instead."
             )
-        )
+        return class_totals.sum() / (len(labels) * class_totals)
 
     def _initial_params(self, loss):
         if self.warm_start and hasattr(self, "coef_"):

@@ -11,7 +11,8 @@ SOLVERS = ("lbfgs", "newton-cg", "trust-ncg")
 
 
 def minimize(loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0):
-    """Minimize with one of :data:`SOLVERS`; warn if ``max_iter`` stops it.
+    """Minimize with one of :data:`SOLVERS`; warn if it stops before ``tol``
+    is met (at ``max_iter``, or when the objective stops decreasing).
 
     Stopping rules, per solver: ``"lbfgs"`` stops when the largest absolute
     gradient entry is at most ``tol`` (scikit-learn's ``LogisticRegression``
@@ -67,11 +68,19 @@ def minimize(loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0):
         **extra,
     )
     if not result.success:
+        # Near the optimum the objective can stop decreasing in floating point
+        # before a very small tol is met; more iterations would not help then.
+        advice = (
+            "increase max_iter, scale the features (e.g. with StandardScaler) or "
+            "loosen tol"
+            if result.nit >= max_iter
+            else "the objective stopped decreasing in floating point; loosen tol "
+            "or scale the features (e.g. with StandardScaler)"
+        )
         warnings.warn(
-            f"{solver} stopped after {result.nit} iterations without converging "
-            f"({result.message}). Increase max_iter, scale the features (e.g. "
-            "with StandardScaler) or loosen tol.",
+            f"{solver} stopped after {result.nit} iterations without reaching "
+            f"tol={tol} ({result.message}): {advice}.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return result.x, float(result.fun), int(result.nit), curve

@@ -7,7 +7,8 @@ down several times. Within a fit, skxent gives all its threads to Numba.
 """
 
 import os
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 
 import numba
 from threadpoolctl import ThreadpoolController
@@ -27,6 +28,14 @@ def effective_n_threads(n_jobs):
     return min(n_jobs, available)
 
 
+def _blas_controller():
+    global _controller
+    if _controller is None:
+        # Created on first use, once NumPy's and SciPy's BLAS are both loaded.
+        _controller = ThreadpoolController()
+    return _controller
+
+
 @contextmanager
 def compute_threads(n_jobs):
     """Run the block with ``n_jobs`` Numba threads and single-threaded BLAS.
@@ -35,16 +44,21 @@ def compute_threads(n_jobs):
     multiplies whole matrices between kernel calls, idle threads of either
     pool spinning while the other works cost more than BLAS threading gains.
     Yields the number of Numba threads.
+
+    BLAS limits are process-wide, and OpenBLAS does not reliably take a limit
+    restored from another thread than the one that set it, so only the main
+    thread, whose fits never overlap, sets them. Fits in other threads (such
+    as joblib's threading backend) run with the BLAS threads they find.
     """
-    global _controller
-    if _controller is None:
-        # Created on first use, once NumPy's and SciPy's BLAS are both loaded.
-        _controller = ThreadpoolController()
     n_threads = effective_n_threads(n_jobs)
     previous = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
+    numba.set_num_threads(n_threads)  # for the calling thread only
+    if threading.current_thread() is threading.main_thread():
+        blas_limit = _blas_controller().limit(limits=1, user_api="blas")
+    else:
+        blas_limit = nullcontext()
     try:
-        with _controller.limit(limits=1, user_api="blas"):
+        with blas_limit:
             yield n_threads
     finally:
         numba.set_num_threads(previous)

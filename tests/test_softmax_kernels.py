@@ -1,0 +1,508 @@
+"""Tests for the softmax kernels (skxent._kernels.softmax), the objectives that
+feed them (skxent._objectives) and the linear loss layer (skxent._linear_loss).
+
+Values are checked against an independent NumPy/SciPy evaluation of the
+objective, gradients and Hessian-vector products against central finite
+differences, the three data layouts (C-ordered dense: fused kernel, F-ordered
+dense: BLAS two-pass path, CSR) against each other, and the parallel kernels
+against their serial reference ``kernel.py_func`` (``prange`` is ``range``).
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
+from scipy.special import log_softmax, rel_entr
+
+from skxent._kernels import softmax as kernels
+from skxent._linear_loss import LinearSoftmaxLoss
+from skxent._objectives import OBJECTIVES
+
+KINDS = {"forward": kernels.FORWARD, "reverse_kl": kernels.REVERSE_KL}
+LAYOUTS = ("C", "F", "csr")
+EXPECTED_PATH = {"C": "fused", "F": "blas", "csr": "csr"}
+
+
+def make_problem(seed, n_samples=60, n_features=5, n_classes=3, dtype=np.float64):
+    """Sparse-ish features, strictly positive soft targets and sample weights
+    (a few of them zero)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    X[rng.uniform(size=X.shape) < 0.3] = 0.0
+    P = rng.dirichlet(np.full(n_classes, 0.8), size=n_samples)
+    P = 0.95 * P + 0.05 / n_classes
+    weights = rng.uniform(0.2, 2.0, size=n_samples)
+    weights[rng.uniform(size=n_samples) < 0.1] = 0.0
+    return X.astype(dtype), P, weights
+
+
+def with_layout(X, layout):
+    if layout == "C":
+        return np.ascontiguousarray(X)
+    if layout == "F":
+        return np.asfortranarray(X)
+    return sp.csr_matrix(X)
+
+
+def kernel_targets(P, kind, dtype):
+    """What the kernels read: probabilities (forward) or their logs (reverse)."""
+    return (P if kind == kernels.FORWARD else np.log(P)).astype(dtype)
+
+
+def make_loss(X, P, weights, *, kind, n_params, fit_intercept, C=2.0, n_threads=2):
+    return LinearSoftmaxLoss(
+        X,
+        kernel_targets(P, kind, X.dtype),
+        weights,
+        kind=kind,
+        constant=0.0,
+        n_params=n_params,
+        fit_intercept=fit_intercept,
+        l2_reg_strength=1.0 / (C * weights.sum()),
+        n_threads=n_threads,
+    )
+
+
+def random_params(loss, seed, scale=0.7):
+    rng = np.random.default_rng(seed)
+    return scale * rng.standard_normal(loss.initial_params().shape)
+
+
+def reference_objective(X, P, weights, kind, n_params, params, fit_intercept, C):
+    """``F`` of skxent._linear_loss evaluated with NumPy and SciPy only."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    n_features = X.shape[1]
+    coef = params[: n_params * n_features].reshape(n_params, n_features)
+    intercept = params[n_params * n_features :] if fit_intercept else 0.0
+    logits = X @ coef.T + intercept
+    if n_params == 1:  # binary: class 0 is the reference with logit 0
+        logits = np.column_stack([np.zeros(X.shape[0]), logits])
+    log_q = log_softmax(logits, axis=1)
+    if kind == kernels.FORWARD:
+        rows = -(P * log_q).sum(axis=1)
+    else:
+        rows = rel_entr(np.exp(log_q), P).sum(axis=1)
+    penalty = (coef**2).sum() / (2 * C * weights.sum())
+    return weights @ rows / weights.sum() + penalty
+
+
+def central_gradient(function, x, step=1e-6):
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        shift = np.zeros_like(x)
+        shift[j] = step
+        grad[j] = (function(x + shift) - function(x - shift)) / (2 * step)
+    return grad
+
+
+CASES = [
+    pytest.param(
+        kind,
+        n_classes,
+        fit_intercept,
+        id=f"{name}-{n_classes}classes-{'intercept' if fit_intercept else 'origin'}",
+    )
+    for name, kind in KINDS.items()
+    for n_classes in (2, 4)
+    for fit_intercept in (True, False)
+]
+
+
+def n_params_for(n_classes):
+    return 1 if n_classes == 2 else n_classes
+
+
+# --- values, gradients and Hessian-vector products ---------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(("kind", "n_classes", "fit_intercept"), CASES)
+def test_value_matches_numpy_scipy_reference(kind, n_classes, fit_intercept, layout):
+    X, P, weights = make_problem(1, n_classes=n_classes)
+    n_params = n_params_for(n_classes)
+    loss = make_loss(
+        with_layout(X, layout),
+        P,
+        weights,
+        kind=kind,
+        n_params=n_params,
+        fit_intercept=fit_intercept,
+    )
+    assert loss._layout == EXPECTED_PATH[layout]
+    params = random_params(loss, 2)
+    value, grad = loss.loss_gradient(params)
+    expected = reference_objective(
+        X, P, weights, kind, n_params, params, fit_intercept, C=2.0
+    )
+    assert isinstance(value, float)
+    assert value == pytest.approx(expected, rel=1e-12)
+    assert grad.dtype == np.float64
+    assert grad.shape == params.shape
+
+
+@pytest.mark.parametrize(("kind", "n_classes", "fit_intercept"), CASES)
+def test_gradient_matches_central_differences(kind, n_classes, fit_intercept):
+    X, P, weights = make_problem(3, n_classes=n_classes)
+    n_params = n_params_for(n_classes)
+    loss = make_loss(
+        X, P, weights, kind=kind, n_params=n_params, fit_intercept=fit_intercept
+    )
+    params = random_params(loss, 4)
+
+    numeric = central_gradient(lambda p: loss.loss_gradient(p)[0], params)
+    assert_allclose(loss.loss_gradient(params)[1], numeric, rtol=1e-6, atol=1e-8)
+    # Independently of the kernels: the reference value has the same gradient.
+    reference = central_gradient(
+        lambda p: reference_objective(
+            X, P, weights, kind, n_params, p, fit_intercept, C=2.0
+        ),
+        params,
+    )
+    assert_allclose(loss.loss_gradient(params)[1], reference, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(("kind", "n_classes", "fit_intercept"), CASES)
+def test_hessp_matches_central_differences_of_gradient(kind, n_classes, fit_intercept):
+    X, P, weights = make_problem(5, n_classes=n_classes)
+    loss = make_loss(
+        X,
+        P,
+        weights,
+        kind=kind,
+        n_params=n_params_for(n_classes),
+        fit_intercept=fit_intercept,
+    )
+    params = random_params(loss, 6)
+    rng = np.random.default_rng(7)
+    step = 1e-5
+    for _ in range(3):
+        direction = rng.standard_normal(params.shape)
+        numeric = (
+            loss.loss_gradient(params + step * direction)[1]
+            - loss.loss_gradient(params - step * direction)[1]
+        ) / (2 * step)
+        # hessp must re-evaluate at ``params``: the last gradient was elsewhere.
+        assert_allclose(loss.hessp(params, direction), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_hessp_is_symmetric_and_forward_hessian_is_positive_semidefinite(kind):
+    X, P, weights = make_problem(8, n_classes=3)
+    loss = make_loss(X, P, weights, kind=kind, n_params=3, fit_intercept=True)
+    params = random_params(loss, 9)
+    n = params.size
+    hessian = np.column_stack([loss.hessp(params, e) for e in np.eye(n)])
+    assert_allclose(hessian, hessian.T, rtol=1e-10, atol=1e-12)
+    if kind == kernels.FORWARD:
+        assert np.linalg.eigvalsh(hessian).min() > -1e-12
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_penalty_leaves_the_intercept_alone(kind):
+    X, P, weights = make_problem(10)
+    unpenalized = make_loss(
+        X, P, weights, kind=kind, n_params=3, fit_intercept=True, C=np.inf
+    )
+    penalized = make_loss(
+        X, P, weights, kind=kind, n_params=3, fit_intercept=True, C=0.5
+    )
+    params = random_params(penalized, 11)
+    n_coef = penalized.n_coef
+    strength = 1.0 / (0.5 * weights.sum())
+    value0, grad0 = unpenalized.loss_gradient(params)
+    value1, grad1 = penalized.loss_gradient(params)
+    coef = params[:n_coef]
+    assert value1 - value0 == pytest.approx(0.5 * strength * coef @ coef, rel=1e-10)
+    assert_allclose(grad1[:n_coef] - grad0[:n_coef], strength * coef, rtol=1e-10)
+    assert_allclose(grad1[n_coef:], grad0[n_coef:], rtol=1e-13, atol=1e-15)
+
+
+def test_zero_weight_rows_count_for_nothing():
+    X, P, weights = make_problem(12)
+    weights[::3] = 0.0
+    kept = weights > 0
+    for kind in KINDS.values():
+        full = make_loss(X, P, weights, kind=kind, n_params=3, fit_intercept=True)
+        dropped = make_loss(
+            X[kept], P[kept], weights[kept], kind=kind, n_params=3, fit_intercept=True
+        )
+        params = random_params(full, 13)
+        direction = random_params(full, 14)
+        assert_allclose(
+            full.loss_gradient(params)[1], dropped.loss_gradient(params)[1], rtol=1e-12
+        )
+        assert full.loss_gradient(params)[0] == pytest.approx(
+            dropped.loss_gradient(params)[0], rel=1e-12
+        )
+        assert_allclose(
+            full.hessp(params, direction), dropped.hessp(params, direction), rtol=1e-12
+        )
+
+
+# --- layouts, threads and dtypes ---------------------------------------------
+
+
+def evaluate(loss, params, direction):
+    value, grad = loss.loss_gradient(params)
+    return value, grad, loss.hessp(params, direction)
+
+
+@pytest.mark.parametrize(("kind", "n_classes", "fit_intercept"), CASES)
+def test_dense_c_dense_f_csr_and_strided_layouts_agree(kind, n_classes, fit_intercept):
+    # 300 rows: each of the two row shares spans more than one cache block.
+    X, P, weights = make_problem(15, n_samples=300, n_classes=n_classes)
+    n_params = n_params_for(n_classes)
+    strided = np.repeat(X, 2, axis=1)[:, ::2]
+    assert not (strided.flags.c_contiguous or strided.flags.f_contiguous)
+    results = {}
+    for name, data in [
+        ("C", X),
+        ("F", np.asfortranarray(X)),
+        ("csr", sp.csr_matrix(X)),
+        ("strided", strided),
+    ]:
+        loss = make_loss(
+            data,
+            P,
+            weights,
+            kind=kind,
+            n_params=n_params,
+            fit_intercept=fit_intercept,
+        )
+        params = random_params(loss, 16)
+        results[name] = evaluate(loss, params, random_params(loss, 17))
+    value, grad, hess = results["C"]
+    for name in ("F", "csr", "strided"):
+        other_value, other_grad, other_hess = results[name]
+        assert other_value == pytest.approx(value, rel=1e-12), name
+        assert_allclose(other_grad, grad, rtol=1e-10, atol=1e-14, err_msg=name)
+        assert_allclose(other_hess, hess, rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_results_do_not_depend_on_the_number_of_threads(kind, layout):
+    X, P, weights = make_problem(18, n_samples=301, n_classes=4)
+    data = with_layout(X, layout)
+    results = []
+    for n_threads in (1, 2, 3):
+        loss = make_loss(
+            data,
+            P,
+            weights,
+            kind=kind,
+            n_params=4,
+            fit_intercept=True,
+            n_threads=n_threads,
+        )
+        results.append(evaluate(loss, random_params(loss, 19), random_params(loss, 20)))
+    for value, grad, hess in results[1:]:
+        assert value == pytest.approx(results[0][0], rel=1e-13)
+        assert_allclose(grad, results[0][1], rtol=1e-11, atol=1e-15)
+        assert_allclose(hess, results[0][2], rtol=1e-11, atol=1e-15)
+
+
+def assert_parallel_matches_serial(kernel, *args, rtol):
+    """Run ``kernel`` and its serial reference ``kernel.py_func`` on copies of
+    ``args`` and compare what they return and what they write into their
+    array arguments (probability buffers, logits overwritten in place)."""
+    runs = []
+    for function in (kernel, kernel.py_func):
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        outputs = function(*copies)
+        if not isinstance(outputs, tuple):  # one value, or None (in place)
+            outputs = () if outputs is None else (outputs,)
+        runs.append([*outputs, *(a for a in copies if isinstance(a, np.ndarray))])
+    for parallel, serial in zip(*runs, strict=True):
+        # Sums over rows: absolute error relative to the largest entry.
+        atol = rtol * np.max(np.abs(serial), initial=1e-300)
+        assert_allclose(parallel, serial, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_parallel_kernels_match_their_serial_reference(kind, n_classes, dtype):
+    # 290 rows: shares of more than one cache block, the last one shorter.
+    X, P, weights = make_problem(21, n_samples=290, n_classes=n_classes, dtype=dtype)
+    n_params = n_params_for(n_classes)
+    rng = np.random.default_rng(22)
+    coef, direction = rng.standard_normal((2, n_params, X.shape[1])).astype(dtype)
+    intercept, direction_intercept = rng.standard_normal((2, n_params))
+    targets = kernel_targets(P, kind, dtype)
+    proba = np.empty(P.shape, dtype=dtype)
+    csr = sp.csr_matrix(X)
+    raw = (csr.data, csr.indices, csr.indptr)
+    rtol = 1e-4 if dtype == np.float32 else 1e-12
+    for n_threads in (1, 3):
+        assert_parallel_matches_serial(
+            kernels.dense_loss_gradient,
+            *(X, coef, intercept, targets, weights, kind, proba, n_threads),
+            rtol=rtol,
+        )
+        kernels.dense_loss_gradient(
+            X, coef, intercept, targets, weights, kind, proba, n_threads
+        )
+        assert_parallel_matches_serial(
+            kernels.dense_hessp,
+            *(X, direction, direction_intercept, proba, targets, weights, kind),
+            n_threads,
+            rtol=rtol,
+        )
+        assert_parallel_matches_serial(
+            kernels.csr_loss_gradient,
+            *(*raw, np.ascontiguousarray(coef.T), intercept, targets, weights),
+            *(kind, proba, n_threads),
+            rtol=rtol,
+        )
+        assert_parallel_matches_serial(
+            kernels.csr_hessp,
+            *(*raw, np.ascontiguousarray(direction.T), direction_intercept),
+            *(proba, targets, weights, kind, n_threads),
+            rtol=rtol,
+        )
+    logits = X @ coef.T + intercept.astype(dtype)
+    assert_parallel_matches_serial(
+        kernels.logits_loss_gradient, logits, targets, weights, kind, proba, rtol=rtol
+    )
+    assert_parallel_matches_serial(
+        kernels.logits_hessp, X @ direction.T, proba, targets, weights, kind, rtol=rtol
+    )
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(("kind", "n_classes", "fit_intercept"), CASES)
+def test_float32_matches_float64_to_float32_precision(
+    kind, n_classes, fit_intercept, layout
+):
+    X, P, weights = make_problem(24, n_samples=200, n_classes=n_classes)
+    n_params = n_params_for(n_classes)
+    results = {}
+    for dtype in (np.float32, np.float64):
+        loss = make_loss(
+            with_layout(X.astype(dtype), layout),
+            P,
+            weights,
+            kind=kind,
+            n_params=n_params,
+            fit_intercept=fit_intercept,
+        )
+        assert loss.loss_gradient(random_params(loss, 0))[1].dtype == np.float64
+        results[dtype] = evaluate(
+            loss, random_params(loss, 25), random_params(loss, 26)
+        )
+    value32, grad32, hess32 = results[np.float32]
+    value64, grad64, hess64 = results[np.float64]
+    assert value32 == pytest.approx(value64, rel=2e-6)
+    assert_allclose(grad32, grad64, rtol=1e-4, atol=2e-6 * np.abs(grad64).max())
+    assert_allclose(hess32, hess64, rtol=1e-4, atol=2e-6 * np.abs(hess64).max())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_extreme_logits_stay_finite_and_exact(kind, layout):
+    # Logits of order 1e4: exp overflows and softmax probabilities underflow
+    # unless the kernels subtract the largest logit.
+    X, P, weights = make_problem(27, n_classes=3)
+    loss = make_loss(
+        with_layout(X, layout), P, weights, kind=kind, n_params=3, fit_intercept=True
+    )
+    params = random_params(loss, 28, scale=3e3)
+    value, grad, hess = evaluate(loss, params, random_params(loss, 29))
+    assert np.isfinite(value)
+    assert np.all(np.isfinite(grad))
+    assert np.all(np.isfinite(hess))
+    assert np.any(loss._proba == 0.0)  # some probabilities did underflow
+    expected = reference_objective(
+        X, P, weights, kind, 3, params, fit_intercept=True, C=2.0
+    )
+    assert value == pytest.approx(expected, rel=1e-10)
+
+
+# --- objectives ----------------------------------------------------------------
+
+
+def test_objective_constants_and_kernel_targets():
+    _, P, weights = make_problem(30)
+    ce = OBJECTIVES["cross_entropy"]()
+    kl = OBJECTIVES["kl_divergence"]()
+    reverse = OBJECTIVES["reverse_kl_divergence"]()
+    assert ce.constant(P, weights) == 0.0
+    assert reverse.constant(P, weights) == 0.0
+    assert kl.constant(P, weights) == pytest.approx(
+        -np.average(stats.entropy(P, axis=1), weights=weights), rel=1e-12
+    )
+    assert kl.constant(np.eye(3)[[0, 2, 1]], np.ones(3)) == 0.0
+    assert ce.kernel_kind == kl.kernel_kind == kernels.FORWARD
+    assert reverse.kernel_kind == kernels.REVERSE_KL
+    assert ce.kernel_targets(P) is P
+    assert_allclose(reverse.kernel_targets(P), np.log(P), rtol=1e-15)
+    with pytest.raises(ValueError, match="strictly positive target probabilities"):
+        reverse.kernel_targets(np.eye(3))
+
+
+# --- properties ------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_samples=st.integers(1, 40),
+    n_features=st.integers(1, 4),
+    n_classes=st.integers(2, 5),
+    kind=st.sampled_from(list(KINDS.values())),
+    fit_intercept=st.booleans(),
+    n_threads=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_all_paths_match_the_reference_on_random_problems(
+    n_samples, n_features, n_classes, kind, fit_intercept, n_threads, seed
+):
+    X, P, weights = make_problem(seed, n_samples, n_features, n_classes)
+    weights[0] = 1.0  # keep the weight sum positive
+    n_params = n_params_for(n_classes)
+    results = []
+    for layout in LAYOUTS:
+        loss = make_loss(
+            with_layout(X, layout),
+            P,
+            weights,
+            kind=kind,
+            n_params=n_params,
+            fit_intercept=fit_intercept,
+            n_threads=n_threads,
+        )
+        params = random_params(loss, seed + 1)
+        results.append(evaluate(loss, params, random_params(loss, seed + 2)))
+    expected = reference_objective(
+        X, P, weights, kind, n_params, params, fit_intercept, C=2.0
+    )
+    for value, grad, hess in results:
+        assert value == pytest.approx(expected, rel=1e-11)
+        assert_allclose(grad, results[0][1], rtol=1e-10, atol=1e-13)
+        assert_allclose(hess, results[0][2], rtol=1e-10, atol=1e-13)
+
+
+def test_loss_layer_never_writes_its_inputs():
+    # Compared with copies rather than made read-only: read-only arrays are
+    # another Numba type, compiled (and tested) through the estimator.
+    X, P, weights = make_problem(31)
+    for data in (X, np.asfortranarray(X), sp.csr_matrix(X)):
+        for kind in KINDS.values():
+            targets = kernel_targets(P, kind, np.float64)
+            loss = make_loss(
+                data, P, weights, kind=kind, n_params=3, fit_intercept=True
+            )
+            params = random_params(loss, 32)
+            direction = random_params(loss, 33)
+            inputs = [loss.X.data if sp.issparse(data) else loss.X, loss.targets]
+            inputs += [loss.sample_weight, params, direction]
+            before = [array.copy() for array in inputs]
+            evaluate(loss, params, direction)
+            loss.hessp(params + 1.0, direction)
+            for array, copy in zip(inputs, before, strict=True):
+                assert_array_equal(array, copy)
+            assert_array_equal(loss.targets, targets)
+    assert_array_equal(X, make_problem(31)[0])
