@@ -217,6 +217,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 tol=self.tol,
                 max_iter=self.max_iter,
                 verbose=self.verbose,
+                data_eps=np.finfo(X.dtype).eps,
             )
         coef, intercept = loss.unpack(params)
         self.coef_ = coef
@@ -229,7 +230,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if y.ndim == 2 and y.shape[1] == 1:
             y = _targets.check_label_vector(y, name="y")
         if y.ndim == 2:
-            targets = _targets.check_probability_rows(y, name="y").astype(np.float64)
+            targets = _targets.check_probability_rows(y, name="y").astype(X.dtype)
             n_classes = targets.shape[1]
             self.classes_ = (
                 np.arange(n_classes) if self.classes is None else self._given_classes()
@@ -245,7 +246,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 np.unique(y) if self.classes is None else self._given_classes()
             )
             codes = _targets.encode_labels(y, self.classes_, name="y")
-            targets = np.zeros((y.shape[0], self.classes_.size))
+            targets = np.zeros((y.shape[0], self.classes_.size), dtype=X.dtype)
             targets[np.arange(y.shape[0]), codes] = 1.0
         if self.classes_.size < 2:
             raise ValueError(

@@ -8,16 +8,22 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 SOLVERS = ("lbfgs", "newton-cg", "trust-ncg")
+EPS64 = float(np.finfo(np.float64).eps)
 
 
-def minimize(loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0):
+def minimize(
+    loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0, data_eps=EPS64
+):
     """Minimize with one of :data:`SOLVERS`; warn if it stops before ``tol``
     is met (at ``max_iter``, or when the objective stops decreasing).
 
     Stopping rules, per solver: ``"lbfgs"`` stops when the largest absolute
     gradient entry is at most ``tol`` (scikit-learn's ``LogisticRegression``
-    rule); ``"newton-cg"`` when the mean absolute Newton step is at most
-    ``tol``; ``"trust-ncg"`` when the gradient norm is at most ``tol``.
+    rule) or when the objective's relative decrease falls below the rounding
+    of its evaluation (``data_eps``, machine epsilon of the data's dtype;
+    at least 64 float64 epsilons); ``"newton-cg"`` when the mean absolute
+    Newton step is at most ``tol``; ``"trust-ncg"`` when the gradient norm is
+    at most ``tol``.
 
     Returns
     -------
@@ -42,7 +48,10 @@ def minimize(loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0):
                 "maxiter": max_iter,
                 "maxls": 50,
                 "gtol": tol,
-                "ftol": 64 * np.finfo(float).eps,
+                # A relative decrease of the objective below the rounding of
+                # its evaluation (float32 data: about 1e-7) is noise; chasing it
+                # costs line-search failures, not accuracy.
+                "ftol": max(64 * EPS64, data_eps),
             },
             {},
         )
