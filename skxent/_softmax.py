@@ -312,13 +312,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return class_totals.sum() / (len(labels) * class_totals)
 
     def _initial_params(self, loss):
+        initial = loss.initial_params()
         if self.warm_start and hasattr(self, "coef_"):
             previous = np.concatenate(
                 [np.ravel(self.coef_), self.intercept_ if self.fit_intercept else []]
             )
-            if previous.shape == loss.initial_params().shape:
+            if previous.shape == initial.shape:
                 return previous.astype(np.float64)
-        return loss.initial_params()
+        return initial
 
     def decision_function(self, X):
         """Logits ``X @ coef_.T + intercept_``; 1-D for binary problems.

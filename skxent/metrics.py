@@ -129,7 +129,7 @@ def _check_label_columns(labels, n_columns, *, where):
 
 
 def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
-    """Per-sample divergence of ``kind`` and the validated sample weights."""
+    """Per-sample divergence of ``kind``."""
     Q = _check_predictions(y_proba)
     eps = float(np.finfo(Q.dtype).eps)
     if _targets.is_probability_matrix(y_true):
@@ -152,19 +152,19 @@ def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
                     f"y_true contains only one label ({classes.tolist()[0]!r}); "
                     "pass the list of all classes through the labels argument."
                 )
+            if classes.size != Q.shape[1]:
+                raise ValueError(
+                    f"y_true contains {classes.size} classes but y_proba has "
+                    f"{Q.shape[1]} columns; pass the full list of classes "
+                    "through the labels argument."
+                )
         else:
+            _check_label_columns(labels, Q.shape[1], where="y_proba")
             classes = np.asarray(labels)
-        _check_label_columns(classes, Q.shape[1], where="y_proba")
-        if classes.size != Q.shape[1]:
-            raise ValueError(
-                f"y_true contains {classes.size} classes but y_proba has "
-                f"{Q.shape[1]} columns; pass the full list of classes through "
-                "the labels argument."
-            )
         rows = kernels.label_target_rows(
             _targets.encode_labels(y, classes, name="y_true"), Q, kind, eps
         )
-    return rows, sample_weight
+    return rows
 
 
 def _average(rows, sample_weight, normalize, base):
@@ -179,7 +179,7 @@ def _average(rows, sample_weight, normalize, base):
 
 
 def _mean_divergence(kind, y_true, y_proba, labels, sample_weight, normalize, base):
-    rows, sample_weight = _row_divergences(y_true, y_proba, labels, sample_weight, kind)
+    rows = _row_divergences(y_true, y_proba, labels, sample_weight, kind)
     return _average(rows, sample_weight, normalize, base)
 
 
