@@ -23,19 +23,18 @@ GOAL = 1.5  # loss + gradient at most this many times one X @ W.T
 
 
 def _skxent_loss(problem):
-    """The loss object ``SoftmaxClassifier.fit`` builds, for hard labels."""
+    """The loss object ``SoftmaxClassifier.fit`` builds, for hard labels:
+    the class of each sample, not one-hot rows."""
     X, y = problem.X, problem.y
     n_samples, n_classes = X.shape[0], problem.n_classes
-    targets = np.zeros((n_samples, n_classes))
-    targets[np.arange(n_samples), y] = 1.0
     weights = np.ones(n_samples)
     objective = OBJECTIVES["cross_entropy"]()
     return LinearSoftmaxLoss(
         X,
-        objective.kernel_targets(targets).astype(X.dtype, copy=False),
+        objective.kernel_targets(y, X.dtype),
         weights,
         kind=objective.kernel_kind,
-        constant=objective.constant(targets, weights),
+        constant=objective.constant(y, weights),
         n_params=n_classes,
         fit_intercept=True,
         l2_reg_strength=1.0 / (problem.C * n_samples),

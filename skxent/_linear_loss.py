@@ -24,9 +24,11 @@ class LinearSoftmaxLoss:
     Parameters
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features), float32/64
-    targets : ndarray of shape (n_samples, n_classes)
+    targets : ndarray of shape (n_samples, n_classes) or (n_samples,)
         What the objective's kernels read (probabilities or their logs), in
-        the dtype of ``X``.
+        the dtype of ``X``, of which a class-major copy is kept (the caller
+        may drop its own); or, for hard labels with ``FORWARD``, the integer
+        class of each sample.
     sample_weight : ndarray of shape (n_samples,), float64
     kind : int
         The kernel family (``FORWARD`` or ``REVERSE_KL``).
@@ -64,7 +66,18 @@ class LinearSoftmaxLoss:
         self.l2_reg_strength = l2_reg_strength
         self.n_threads = n_threads
         self._weight_sum = float(sample_weight.sum())
-        self._proba = np.empty(targets.shape, dtype=X.dtype)
+        # The kernels read targets and probabilities class-major; see
+        # skxent._kernels.softmax for the empty placeholders.
+        n_classes = max(n_params, 2)
+        if targets.ndim == 1:
+            self._labels = np.asarray(targets, dtype=np.intp)
+            self._targets_t = np.empty((n_classes, 0), dtype=X.dtype)
+        else:
+            self._labels = np.empty(0, dtype=np.intp)
+            self._targets_t = np.ascontiguousarray(targets.T)
+        # Probabilities are stored only once Hessian-vector products ask for
+        # them: the gradient pass then writes n_samples * n_classes more.
+        self._proba = np.empty((n_classes, 0), dtype=X.dtype)
         self._proba_at = None
         self._layout = (
             "csr" if sp.issparse(X) else "fused" if X.flags.c_contiguous else "blas"
@@ -78,96 +91,71 @@ class LinearSoftmaxLoss:
         return np.zeros(self.n_coef + self.n_params * self.fit_intercept)
 
     def unpack(self, params):
-        """``(coef, intercept)`` in the dtype of ``X``."""
-        coef = params[: self.n_coef].reshape(self.n_params, -1).astype(self.X.dtype)
+        """``(coef, intercept)``: ``coef`` in the dtype of ``X``, both views
+        of ``params`` where the dtype allows."""
+        coef = params[: self.n_coef].reshape(self.n_params, -1)
+        coef = coef.astype(self.X.dtype, copy=False)
         if self.fit_intercept:
             intercept = params[self.n_coef :]
         else:
             intercept = np.zeros(self.n_params)
         return coef, intercept
 
-    def _pack(self, grad_coef, grad_intercept):
-        parts = [grad_coef.ravel()]
-        if self.fit_intercept:
-            parts.append(grad_intercept)
-        return np.concatenate(parts).astype(np.float64, copy=False)
+    def _data_pass(self, coef, intercept, hessian_product):
+        """The kernels' ``(loss sum, coef part, intercept part)`` for the
+        layout of ``X``: the gradient, or the Hessian-vector product with the
+        direction ``(coef, intercept)``."""
+        X = self.X
+        shared = (
+            self._targets_t, self._labels, self.sample_weight, self.kind,
+            self._proba, hessian_product, self.n_threads,
+        )  # fmt: skip
+        if self._layout == "fused":
+            return kernels.dense_pass(X, coef, intercept, *shared)
+        if self._layout == "csr":
+            return kernels.csr_pass(
+                X.data, X.indices, X.indptr, np.ascontiguousarray(coef.T),
+                intercept, *shared,
+            )  # fmt: skip
+        logits = X @ coef.T
+        loss, part_intercept = kernels.logits_pass(logits, intercept, *shared)
+        return loss, logits.T @ X, part_intercept
 
-    def _penalty_params(self, params):
-        """``params`` with the intercept entries zeroed: the penalty's view."""
-        penalized = params.copy()
-        penalized[self.n_coef :] = 0.0
-        return penalized
+    def _scaled(self, params, part_coef, part_intercept):
+        """Gradient (or Hessian-vector product) of ``F`` in float64 from the
+        kernels' sums and the penalty's share at ``params``."""
+        out = np.empty(params.shape)
+        coef_part = out[: self.n_coef].reshape(part_coef.shape)
+        np.multiply(part_coef, 1.0 / self._weight_sum, out=coef_part)
+        out[: self.n_coef] += self.l2_reg_strength * params[: self.n_coef]
+        if self.fit_intercept:
+            out[self.n_coef :] = part_intercept / self._weight_sum
+        return out
 
     def loss_gradient(self, params):
         """Return ``(F(params), grad F(params))`` as float64."""
-        coef, intercept = self.unpack(params)
-        X, targets, weights = self.X, self.targets, self.sample_weight
-        if self._layout == "fused":
-            loss, grad_coef, grad_intercept = kernels.dense_loss_gradient(
-                X,
-                coef,
-                intercept,
-                targets,
-                weights,
-                self.kind,
-                self._proba,
-                self.n_threads,
-            )
-        elif self._layout == "csr":
-            loss, grad_coef_t, grad_intercept = kernels.csr_loss_gradient(
-                X.data, X.indices, X.indptr, np.ascontiguousarray(coef.T),
-                intercept, targets, weights, self.kind, self._proba, self.n_threads,
-            )  # fmt: skip
-            grad_coef = grad_coef_t.T
-        else:
-            residual = X @ coef.T
-            residual += intercept.astype(X.dtype)
-            loss = kernels.logits_loss_gradient(
-                residual, targets, weights, self.kind, self._proba
-            )
-            grad_coef = residual.T @ X
-            grad_intercept = residual.sum(axis=0, dtype=np.float64)
-        self._proba_at = params.copy()
-        penalized = self._penalty_params(params)
+        loss, grad_coef, grad_intercept = self._data_pass(
+            *self.unpack(params), hessian_product=False
+        )
+        if self._proba.shape[1]:
+            self._proba_at = params.copy()
+        penalized = params[: self.n_coef]
         value = (
             loss / self._weight_sum
             + self.constant
             + 0.5 * self.l2_reg_strength * (penalized @ penalized)
         )
-        grad = self._pack(grad_coef, grad_intercept) / self._weight_sum
-        grad += self.l2_reg_strength * penalized
-        return float(value), grad
+        return float(value), self._scaled(params, grad_coef, grad_intercept)
 
     def hessp(self, params, vector):
         """Hessian of ``F`` at ``params`` times ``vector``."""
+        if self._proba.shape[1] == 0:
+            self._proba = np.empty(
+                (self._proba.shape[0], self.X.shape[0]), self.X.dtype
+            )
         if self._proba_at is None or not np.array_equal(params, self._proba_at):
             self.loss_gradient(params)
-        direction_coef, direction_intercept = self.unpack(vector)
-        X, proba, targets = self.X, self._proba, self.targets
-        weights, kind = self.sample_weight, self.kind
-        if self._layout == "fused":
-            hess_coef, hess_intercept = kernels.dense_hessp(
-                X,
-                direction_coef,
-                direction_intercept,
-                proba,
-                targets,
-                weights,
-                kind,
-                self.n_threads,
-            )
-        elif self._layout == "csr":
-            hess_coef_t, hess_intercept = kernels.csr_hessp(
-                X.data, X.indices, X.indptr, np.ascontiguousarray(direction_coef.T),
-                direction_intercept, proba, targets, weights, kind, self.n_threads,
-            )  # fmt: skip
-            hess_coef = hess_coef_t.T
-        else:
-            directions = X @ direction_coef.T
-            directions += direction_intercept.astype(X.dtype)
-            kernels.logits_hessp(directions, proba, targets, weights, kind)
-            hess_coef = directions.T @ X
-            hess_intercept = directions.sum(axis=0, dtype=np.float64)
-        hess = self._pack(hess_coef, hess_intercept) / self._weight_sum
-        hess += self.l2_reg_strength * self._penalty_params(vector)
-        return hess
+        _, hess_coef, hess_intercept = self._data_pass(
+            *self.unpack(vector), hessian_product=True
+        )
+        return self._scaled(vector, hess_coef, hess_intercept)

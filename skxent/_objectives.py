@@ -5,6 +5,10 @@ model's ``q_i = softmax(z_i)`` and is averaged with sample weights ``s_i``:
 ``L = sum_i s_i l(p_i, q_i) / sum_i s_i``. An objective turns validated
 targets into what the kernels read and says which kernel family computes
 ``l``, its gradient and its Hessian-vector product in the logits ``z``.
+
+Targets are rows of probabilities, shape ``(n_samples, n_classes)``, or, for
+hard labels, the integer class of each sample, shape ``(n_samples,)``: the
+one-hot rows they stand for would be read on every evaluation for nothing.
 """
 
 import numpy as np
@@ -24,9 +28,12 @@ class CrossEntropy:
     name = "cross_entropy"
     kernel_kind = softmax_kernels.FORWARD
 
-    def kernel_targets(self, targets):
-        """Array the kernels read for ``targets``: the probabilities."""
-        return targets
+    def kernel_targets(self, targets, dtype):
+        """Array the kernels read for ``targets``: the probabilities in
+        ``dtype``, or the classes as they are."""
+        if targets.ndim == 1:
+            return targets
+        return targets.astype(dtype, copy=False)
 
     def constant(self, targets, sample_weight):
         """Value added to the kernels' weighted mean loss."""
@@ -45,6 +52,8 @@ class KLDivergence(CrossEntropy):
     name = "kl_divergence"
 
     def constant(self, targets, sample_weight):
+        if targets.ndim == 1:  # hard labels have zero entropy
+            return 0.0
         entropies = divergence_kernels.soft_target_rows(
             targets, targets, divergence_kernels.ENTROPY, 0.0
         )
@@ -64,16 +73,17 @@ class ReverseKLDivergence:
     name = "reverse_kl_divergence"
     kernel_kind = softmax_kernels.REVERSE_KL
 
-    def kernel_targets(self, targets):
-        """Array the kernels read for ``targets``: the log-probabilities."""
-        if not np.all(targets > 0):
+    def kernel_targets(self, targets, dtype):
+        """Array the kernels read for ``targets``: the log-probabilities in
+        ``dtype``."""
+        if targets.ndim == 1 or not np.all(targets > 0):
             raise ValueError(
                 "objective='reverse_kl_divergence' needs strictly positive target "
                 "probabilities (it evaluates log p), but some targets are 0, as "
                 "hard labels always are; set label_smoothing > 0 (for example "
                 "0.1) or pass soft targets without zeros."
             )
-        return np.log(targets)
+        return np.log(targets).astype(dtype, copy=False)
 
     def constant(self, targets, sample_weight):
         return 0.0

@@ -199,7 +199,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         weight_sum = sample_weight.sum()
         loss = LinearSoftmaxLoss(
             X,
-            objective.kernel_targets(targets).astype(X.dtype, copy=False),
+            objective.kernel_targets(targets, X.dtype),
             sample_weight,
             kind=objective.kernel_kind,
             constant=objective.constant(targets, sample_weight),
@@ -207,6 +207,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept,
             l2_reg_strength=1.0 / (self.C * weight_sum),
         )
+        del targets  # the loss keeps a class-major copy; free this one first
         with compute_threads(self.n_jobs) as n_threads:
             loss.n_threads = n_threads
             params, self.loss_, self.n_iter_, self.loss_curve_ = minimize(
@@ -225,8 +226,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _targets(self, X, y, sample_weight):
-        """Set ``classes_``; return target probabilities (after class weights
-        and label smoothing) and the sample weights (times class weights)."""
+        """Set ``classes_``; return the targets (after class weights and label
+        smoothing: probability rows, or the class codes of hard labels) and
+        the sample weights (times class weights)."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = _targets.check_label_vector(y, name="y")
         if y.ndim == 2:
@@ -245,9 +247,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = (
                 np.unique(y) if self.classes is None else self._given_classes()
             )
-            codes = _targets.encode_labels(y, self.classes_, name="y")
-            targets = np.zeros((y.shape[0], self.classes_.size), dtype=X.dtype)
-            targets[np.arange(y.shape[0]), codes] = 1.0
+            targets = _targets.encode_labels(y, self.classes_, name="y")
         if self.classes_.size < 2:
             raise ValueError(
                 "SoftmaxClassifier needs samples of at least 2 classes, but the "
@@ -257,7 +257,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        if self.class_weight is not None:
+        if self.class_weight is not None and targets.ndim == 1:
+            sample_weight = (
+                sample_weight * self._class_weights(targets, sample_weight)[targets]
+            )
+        elif self.class_weight is not None:
             class_weight = self._class_weights(targets, sample_weight)
             weighted = targets * class_weight
             row_weight = weighted.sum(axis=1)
@@ -271,6 +275,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight.sum() <= 0:
             raise ValueError("sample_weight (times class_weight) sums to zero.")
         if self.label_smoothing:
+            if targets.ndim == 1:
+                targets = np.eye(self.classes_.size, dtype=X.dtype)[targets]
             targets = (1 - self.label_smoothing) * targets + (
                 self.label_smoothing / self.classes_.size
             )
@@ -286,8 +292,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return classes
 
     def _class_weights(self, targets, sample_weight):
-        """Per-class weights; soft targets count as their rows repeated once
-        per class with weight ``s_i p_ik``."""
+        """Per-class weights for ``targets`` (classes or probability rows);
+        soft targets count as their rows repeated once per class with weight
+        ``s_i p_ik``."""
         labels = self.classes_.tolist()
         if isinstance(self.class_weight, dict):
             unknown = [key for key in self.class_weight if key not in labels]
@@ -299,7 +306,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             return np.array(
                 [self.class_weight.get(c, 1.0) for c in labels], dtype=float
             )
-        class_totals = sample_weight @ targets
+        class_totals = (
+            np.bincount(targets, weights=sample_weight, minlength=len(labels))
+            if targets.ndim == 1
+            else sample_weight @ targets
+        )
         if np.any(class_totals <= 0):
             absent = [
                 c for c, total in zip(labels, class_totals, strict=True) if total <= 0

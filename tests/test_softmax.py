@@ -251,13 +251,22 @@ def test_soft_targets_equal_rows_repeated_once_per_class(name, n_classes):
     X_rep, y_rep, w_rep = repeated_rows(X, P, weights)
     reference = logistic_regression(X_rep, y_rep, sample_weight=w_rep)
     assert ours.coef_.shape == reference.coef_.shape
-    assert_same_model(ours, reference, atol=1e-5)
+    # On breast_cancer (30 strongly correlated features) the objective is flat
+    # to 1e-13 along some directions: both solvers pin the coefficients down
+    # to a few 1e-5 only there, and the objective comparison below is the
+    # sharp test.
+    assert_same_model(ours, reference, atol=1e-5 if name == "iris" else 5e-5)
     assert_allclose(ours.predict_proba(X), reference.predict_proba(X), atol=1e-5)
-    # The soft fit's CE loss is the repeated problem's negative log-likelihood.
-    expected = log_loss(
-        y_rep, ours.predict_proba(X_rep), sample_weight=w_rep
-    ) + penalty(ours, w_rep.sum())
-    assert ours.loss_ == pytest.approx(expected, rel=1e-9)
+
+    def repeated_objective(model):
+        return log_loss(
+            y_rep, model.predict_proba(X_rep), sample_weight=w_rep
+        ) + penalty(model, w_rep.sum())
+
+    # The soft fit's CE loss is the repeated problem's negative log-likelihood,
+    # and no higher than at scikit-learn's solution.
+    assert ours.loss_ == pytest.approx(repeated_objective(ours), rel=1e-9)
+    assert ours.loss_ <= repeated_objective(reference) * (1 + 1e-12)
 
 
 @settings(max_examples=15, deadline=None)
@@ -316,6 +325,21 @@ def test_class_weight_on_soft_targets_equals_repeated_rows(class_weight):
         X_rep, y_rep, sample_weight=w_rep, class_weight=class_weight
     )
     assert_allclose(ours.predict_proba(X), reference.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("class_weight", [None, *CLASS_WEIGHTS])
+@pytest.mark.parametrize("name", ["iris", "breast_cancer"])
+def test_hard_labels_fit_like_their_one_hot_rows(name, class_weight):
+    # Hard labels reach the kernels as classes, one-hot rows as probabilities:
+    # two code paths, one problem.
+    X, y = dataset(name)
+    n_classes = np.unique(y).size
+    hard = SoftmaxClassifier(class_weight=class_weight, **TIGHT).fit(X, y)
+    soft = SoftmaxClassifier(class_weight=class_weight, **TIGHT).fit(
+        X, np.eye(n_classes)[y]
+    )
+    assert_same_model(hard, soft, atol=1e-7)
+    assert hard.loss_ == pytest.approx(soft.loss_, rel=1e-12)
 
 
 def test_class_weight_with_string_labels():
@@ -654,7 +678,9 @@ def test_grid_search_in_parallel_matches_serial(backend, serial_grid_search):
     assert blas_thread_counts() == blas_threads
     serial = serial_grid_search.cv_results_
     scores = search.cv_results_["mean_test_score"]
-    assert_allclose(scores, serial["mean_test_score"], rtol=1e-9)
+    # Loky's workers run Numba on one thread, so sums over samples are taken
+    # in another order: the fits agree to the solver's tolerance (tol=1e-8).
+    assert_allclose(scores, serial["mean_test_score"], rtol=1e-7)
     assert search.best_params_ == serial_grid_search.best_params_
     # Cross-entropy and KL fit the same model: same held-out scores.
     by_objective = {

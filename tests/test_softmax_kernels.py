@@ -8,6 +8,8 @@ dense: BLAS two-pass path, CSR) against each other, and the parallel kernels
 against their serial reference ``kernel.py_func`` (``prange`` is ``range``).
 """
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -48,7 +50,10 @@ def with_layout(X, layout):
 
 
 def kernel_targets(P, kind, dtype):
-    """What the kernels read: probabilities (forward) or their logs (reverse)."""
+    """What the kernels read: probabilities (forward) or their logs (reverse);
+    hard labels (1-D) as they are."""
+    if P.ndim == 1:
+        return P
     return (P if kind == kernels.FORWARD else np.log(P)).astype(dtype)
 
 
@@ -113,6 +118,36 @@ CASES = [
 
 def n_params_for(n_classes):
     return 1 if n_classes == 2 else n_classes
+
+
+# --- the vectorized exponential -------------------------------------------------
+
+
+def exp_nonpositive(x):
+    out = np.empty_like(x)
+    kernels._exp_nonpositive(x, out, np.empty(x.shape, dtype=np.int64))
+    return out
+
+
+def test_exp_nonpositive_is_within_one_ulp_of_numpy():
+    rng = np.random.default_rng(40)
+    # Whole range of normal results, and small arguments where exp ~ 1 + x.
+    x = np.concatenate(
+        [-rng.uniform(0, 708.39, 200_000), -rng.uniform(0, 1e-3, 10_000)]
+    )
+    expected = np.exp(x)
+    assert np.max(np.abs(exp_nonpositive(x) - expected) / np.spacing(expected)) <= 1
+
+
+def test_exp_nonpositive_edge_cases():
+    x = np.array([0.0, -0.0, -5e-324, -np.log(2) / 2, -708.39, -708.4, -1e4, -np.inf])
+    out = exp_nonpositive(x)
+    assert_array_equal(out[:3], 1.0)
+    assert out[3] == pytest.approx(np.sqrt(0.5), rel=2.3e-16)
+    assert 0 < out[4] == pytest.approx(np.exp(-708.39), rel=2.3e-16)
+    # Results below the normal range (np.exp gives subnormals) are flushed.
+    assert_array_equal(out[5:], 0.0)
+    assert np.isnan(exp_nonpositive(np.array([np.nan]))[0])
 
 
 # --- values, gradients and Hessian-vector products ---------------------------
@@ -283,6 +318,51 @@ def test_dense_c_dense_f_csr_and_strided_layouts_agree(kind, n_classes, fit_inte
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_hard_labels_as_classes_equal_one_hot_rows(n_classes, layout):
+    X, _, weights = make_problem(32, n_samples=300, n_classes=n_classes)
+    labels = np.random.default_rng(33).integers(0, n_classes, size=X.shape[0])
+    data = with_layout(X, layout)
+    results = []
+    for targets in (labels, np.eye(n_classes)[labels]):
+        loss = make_loss(
+            data,
+            targets,
+            weights,
+            kind=kernels.FORWARD,
+            n_params=n_params_for(n_classes),
+            fit_intercept=True,
+        )
+        results.append(evaluate(loss, random_params(loss, 34), random_params(loss, 35)))
+    (value, grad, hess), (one_hot_value, one_hot_grad, one_hot_hess) = results
+    assert value == pytest.approx(one_hot_value, rel=1e-13)
+    assert_allclose(grad, one_hot_grad, rtol=1e-12, atol=1e-16)
+    assert_allclose(hess, one_hot_hess, rtol=1e-12, atol=1e-16)
+
+
+def test_probabilities_are_stored_only_once_hessian_products_need_them():
+    X, P, weights = make_problem(36)
+    loss = make_loss(
+        X, P, weights, kind=kernels.FORWARD, n_params=3, fit_intercept=True
+    )
+    params, direction = random_params(loss, 37), random_params(loss, 38)
+    value, _ = loss.loss_gradient(params)
+    assert loss._proba.size == 0  # L-BFGS never pays for writing them
+    hess = loss.hessp(params, direction)
+    assert loss._proba.shape == (3, X.shape[0])
+    assert_allclose(loss._proba.sum(axis=0), 1.0, rtol=1e-14)
+    # Evaluations after the first Hessian product keep them up to date.
+    assert loss.loss_gradient(params)[0] == value
+    assert_allclose(loss.hessp(params, direction), hess, rtol=1e-15)
+    moved = params + 0.1
+    loss.loss_gradient(moved)
+    fresh = make_loss(
+        X, P, weights, kind=kernels.FORWARD, n_params=3, fit_intercept=True
+    )
+    assert_allclose(loss.hessp(moved, direction), fresh.hessp(moved, direction))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
 def test_results_do_not_depend_on_the_number_of_threads(kind, layout):
     X, P, weights = make_problem(18, n_samples=301, n_classes=4)
@@ -332,45 +412,36 @@ def test_parallel_kernels_match_their_serial_reference(kind, n_classes, dtype):
     rng = np.random.default_rng(22)
     coef, direction = rng.standard_normal((2, n_params, X.shape[1])).astype(dtype)
     intercept, direction_intercept = rng.standard_normal((2, n_params))
-    targets = kernel_targets(P, kind, dtype)
-    proba = np.empty(P.shape, dtype=dtype)
+    # The kernels read targets and probabilities class-major; hard labels
+    # come as classes, with an empty target matrix.
+    targets = np.ascontiguousarray(kernel_targets(P, kind, dtype).T)
+    no_labels = np.empty(0, dtype=np.intp)
+    label_sets = [(targets, no_labels)]
+    if kind == kernels.FORWARD:
+        labels = rng.integers(0, n_classes, size=X.shape[0])
+        label_sets.append((np.empty((n_classes, 0), dtype=dtype), labels))
     csr = sp.csr_matrix(X)
     raw = (csr.data, csr.indices, csr.indptr)
     rtol = 1e-4 if dtype == np.float32 else 1e-12
-    for n_threads in (1, 3):
-        assert_parallel_matches_serial(
-            kernels.dense_loss_gradient,
-            *(X, coef, intercept, targets, weights, kind, proba, n_threads),
-            rtol=rtol,
-        )
-        kernels.dense_loss_gradient(
-            X, coef, intercept, targets, weights, kind, proba, n_threads
-        )
-        assert_parallel_matches_serial(
-            kernels.dense_hessp,
-            *(X, direction, direction_intercept, proba, targets, weights, kind),
-            n_threads,
-            rtol=rtol,
-        )
-        assert_parallel_matches_serial(
-            kernels.csr_loss_gradient,
-            *(*raw, np.ascontiguousarray(coef.T), intercept, targets, weights),
-            *(kind, proba, n_threads),
-            rtol=rtol,
-        )
-        assert_parallel_matches_serial(
-            kernels.csr_hessp,
-            *(*raw, np.ascontiguousarray(direction.T), direction_intercept),
-            *(proba, targets, weights, kind, n_threads),
-            rtol=rtol,
-        )
-    logits = X @ coef.T + intercept.astype(dtype)
-    assert_parallel_matches_serial(
-        kernels.logits_loss_gradient, logits, targets, weights, kind, proba, rtol=rtol
-    )
-    assert_parallel_matches_serial(
-        kernels.logits_hessp, X @ direction.T, proba, targets, weights, kind, rtol=rtol
-    )
+    for (targets, labels), n_threads in itertools.product(label_sets, (1, 3)):
+        proba = np.empty((n_classes, X.shape[0]), dtype=dtype)
+        gradient = (targets, labels, weights, kind, proba, False, n_threads)
+        hessian = (targets, labels, weights, kind, proba, True, n_threads)
+        kernels.dense_pass(X, coef, intercept, *gradient)  # fills proba
+        for W, b, shared in [
+            (coef, intercept, gradient),
+            (direction, direction_intercept, hessian),
+        ]:
+            assert_parallel_matches_serial(
+                kernels.dense_pass, X, W, b, *shared, rtol=rtol
+            )
+            assert_parallel_matches_serial(
+                kernels.csr_pass, *raw, np.ascontiguousarray(W.T), b, *shared,
+                rtol=rtol,
+            )  # fmt: skip
+            assert_parallel_matches_serial(
+                kernels.logits_pass, X @ W.T, b, *shared, rtol=rtol
+            )
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -438,10 +509,16 @@ def test_objective_constants_and_kernel_targets():
     assert kl.constant(np.eye(3)[[0, 2, 1]], np.ones(3)) == 0.0
     assert ce.kernel_kind == kl.kernel_kind == kernels.FORWARD
     assert reverse.kernel_kind == kernels.REVERSE_KL
-    assert ce.kernel_targets(P) is P
-    assert_allclose(reverse.kernel_targets(P), np.log(P), rtol=1e-15)
-    with pytest.raises(ValueError, match="strictly positive target probabilities"):
-        reverse.kernel_targets(np.eye(3))
+    assert ce.kernel_targets(P, np.float64) is P
+    assert ce.kernel_targets(P, np.float32).dtype == np.float32
+    # Hard labels reach the kernels as classes, with zero entropy.
+    labels = np.array([0, 2, 1])
+    assert ce.kernel_targets(labels, np.float32) is labels
+    assert kl.constant(labels, np.ones(3)) == 0.0
+    assert_allclose(reverse.kernel_targets(P, np.float64), np.log(P), rtol=1e-15)
+    for hard in (np.eye(3), labels):
+        with pytest.raises(ValueError, match="strictly positive target probabilities"):
+            reverse.kernel_targets(hard, np.float64)
 
 
 # --- properties ------------------------------------------------------------------

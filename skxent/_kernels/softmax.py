@@ -24,7 +24,22 @@ which keeps results reproducible for a given ``n_threads``.
 Dense products go to BLAS (``np.dot`` on a block); it is very hard to beat
 BLAS GEMM, and it must run single-threaded here since the kernel owns the
 threads.
+
+The softmax works class-major: a block's logits arrive sample-major,
+``(rows, n_params)``, from the products, and everything after them is held as
+``(n_classes, rows)``, like the targets and probabilities, ``(n_classes,
+n_samples)``. Every loop of the softmax then runs over the rows of a block,
+long and contiguous, which the compiler turns into vector instructions,
+instead of over a handful of classes. ``exp`` is the one function evaluated
+for every entry; :func:`_exp_nonpositive` is a version that vectorizes too.
+
+Hard labels are passed as the class of each sample (``labels``) with an empty
+target matrix, and probabilities are stored only when ``proba`` has columns:
+for L-BFGS, which never asks for Hessian-vector products, a pass then reads
+``X``, the labels and the weights, and writes nothing per sample.
 """
+
+import math
 
 import numpy as np
 from numba import njit, prange
@@ -35,82 +50,248 @@ REVERSE_KL = 1
 # Rows per cache block in dense kernels.
 BLOCK_ROWS = 128
 
+# exp(x) = 2**k exp(r) with k = rint(x / ln 2) and |r| <= ln(2) / 2; ln 2 is
+# split in two (Cody and Waite) so that x - k ln 2 is exact, and exp(r) is
+# its Taylor polynomial of degree 13, whose truncation error on that interval
+# is below (ln(2) / 2)**14 / 14! < 5e-18 relative.
+_LOG2_E = 1.4426950408889634
+_LN2_HIGH = 6.93147180369123816490e-01
+_LN2_LOW = 1.90821492927058770002e-10
+_EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(14))
+# Below this, exp(x) is subnormal (under 2.2e-308) and flushed to 0.
+_EXP_SMALLEST = -708.3964185322641
+_FLOAT64_EXPONENT_BIAS = 1023
+_FLOAT64_MANTISSA_BITS = 52
 
-@njit(cache=True)
-def _row_loss_residual(z, target, weight, kind, proba, residual):
-    """One sample: softmax of logits ``z`` into ``proba``, weighted gradient
-    with respect to the parameter logits into ``residual``; return the
-    weighted loss. ``residual`` may alias ``z``.
 
-    ``target`` holds probabilities for ``FORWARD`` and log-probabilities for
-    ``REVERSE_KL``. ``z`` and ``residual`` have ``n_params`` entries and
-    ``proba`` has ``n_classes``; with one fewer parameter row, class 0 has
-    logit 0.
+@njit(cache=True, fastmath={"contract"})
+def _exp_nonpositive(x, out, scale_bits):
+    """``out = exp(x)`` elementwise for ``x <= 0`` (NaN stays NaN), within
+    about 1 ulp; results below the normal range are 0.
+
+    Unlike ``np.exp`` in compiled code, which calls the C library once per
+    element, the loops here have no calls or branches and vectorize.
+    ``scale_bits`` is an int64 scratch array as long as ``x``.
     """
-    n_classes = proba.shape[0]
-    offset = n_classes - z.shape[0]
-    z_max = 0.0 if offset else -np.inf
-    for k in range(z.shape[0]):
-        z_max = max(z_max, z[k])
-    total = 0.0
-    for k in range(n_classes):
-        e = np.exp((z[k - offset] if k >= offset else 0.0) - z_max)
-        proba[k] = e
-        total += e
-    log_normalizer = z_max + np.log(total)
-    loss = 0.0
-    for k in range(n_classes):
-        log_q = (z[k - offset] if k >= offset else 0.0) - log_normalizer
-        proba[k] /= total
-        if kind == FORWARD:
-            if target[k] != 0.0:
-                loss -= target[k] * log_q
-        else:
-            loss += proba[k] * (log_q - target[k])
-    for k in range(offset, n_classes):
-        if kind == FORWARD:
-            residual[k - offset] = weight * (proba[k] - target[k])
-        else:
-            log_q = z[k - offset] - log_normalizer
-            residual[k - offset] = weight * proba[k] * (log_q - target[k] - loss)
-    return weight * loss
+    n = x.shape[0]
+    for i in range(n):
+        flushed = x[i] < _EXP_SMALLEST
+        v = _EXP_SMALLEST if flushed else x[i]
+        k = np.rint(v * _LOG2_E)
+        r = (v - k * _LN2_HIGH) - k * _LN2_LOW
+        p = _EXP_TAYLOR[13]
+        for j in range(12, -1, -1):
+            p = p * r + _EXP_TAYLOR[j]
+        out[i] = 0.0 if flushed else p
+        # 2**k from its bit pattern: k is an integer in [-1022, 0].
+        scale_bits[i] = (np.int64(k) + _FLOAT64_EXPONENT_BIAS) << _FLOAT64_MANTISSA_BITS
+    scale = scale_bits.view(np.float64)
+    for i in range(n):
+        out[i] *= scale[i]
 
 
 @njit(cache=True)
-def _row_hessp(proba, target, weight, kind, direction, out):
-    """One sample: ``out = weight * H_i d`` for the logit direction ``d``,
-    where ``H_i`` is the Hessian of the sample loss in the logits, evaluated
-    at ``proba``. ``out`` may alias ``direction``.
+def _workspace(n_classes):
+    """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows:
+    two class-major float64 blocks, the bits of the exponent scales of
+    :func:`_exp_nonpositive`, and four per-row statistics."""
+    size = n_classes * BLOCK_ROWS
+    return (
+        np.empty(size),
+        np.empty(size),
+        np.empty(size, dtype=np.int64),
+        np.empty((4, BLOCK_ROWS)),
+    )
+
+
+@njit(cache=True, fastmath={"contract"})
+def _block_loss_residual(
+    logits, intercept, targets, labels, weights, start, kind, proba, workspace, out
+):
+    """Softmax, weighted loss and logit gradient of one block of samples.
+
+    ``logits`` is the block's ``(rows, n_params)`` product with the
+    coefficients, without the intercept, as BLAS or a sparse row product
+    leaves it; ``out`` receives the weighted gradient in the logits (the
+    residual), class-major ``(n_params, rows)``. ``targets`` and ``proba``
+    are ``(n_classes, n_samples)``; the block covers their columns
+    ``start:start + rows``. ``targets`` holds probabilities for
+    ``FORWARD`` and log-probabilities for ``REVERSE_KL``; for hard labels
+    (``FORWARD`` only) it has no columns and ``labels`` holds the class of
+    each sample instead (else ``labels`` is empty). The block's probabilities
+    are written into ``proba`` unless it has no columns (only Hessian-vector
+    products read them). Returns the weighted loss sum.
+
+    Every inner loop runs over the rows of one class through 1-D views, so
+    the compiler sees unit strides and vectorizes it; the first one also
+    transposes the block.
+    """
+    rows, n_params = logits.shape
+    n_classes = proba.shape[0]
+    offset = n_classes - n_params
+    stop = start + rows
+    shifted_flat, exp_flat, bits, stats = workspace
+    # Shifted logits, overwritten with log q further down.
+    log_q = shifted_flat[: n_classes * rows].reshape((n_classes, rows))
+    exponentials = exp_flat[: n_classes * rows].reshape((n_classes, rows))
+    row_max, inverse_sum = stats[0, :rows], stats[1, :rows]
+    log_sum, row_loss = stats[2, :rows], stats[3, :rows]
+    weight = weights[start:stop]
+    # Shift by the largest logit (the reference class has logit 0) so that
+    # exp cannot overflow.
+    row_max[:] = 0.0 if offset else -np.inf
+    if offset:
+        log_q[0, :] = 0.0
+    for k in range(n_params):
+        z, b = log_q[k + offset], intercept[k]
+        for r in range(rows):
+            z[r] = logits[r, k] + b
+            row_max[r] = max(row_max[r], z[r])
+    for k in range(n_classes):
+        shifted = log_q[k]
+        for r in range(rows):
+            shifted[r] -= row_max[r]
+    _exp_nonpositive(shifted_flat[: n_classes * rows], exp_flat, bits)
+    inverse_sum[:] = 0.0
+    for k in range(n_classes):
+        e = exponentials[k]
+        for r in range(rows):
+            inverse_sum[r] += e[r]
+    for r in range(rows):
+        log_sum[r] = np.log(inverse_sum[r])
+        inverse_sum[r] = 1.0 / inverse_sum[r]
+    for k in range(n_classes):
+        e, lq = exponentials[k], log_q[k]
+        for r in range(rows):
+            e[r] *= inverse_sum[r]  # now q, in float64
+            lq[r] -= log_sum[r]
+    q = exponentials
+    if proba.shape[1]:
+        proba[:, start:stop] = q
+    row_loss[:] = 0.0
+    if labels.shape[0]:
+        label = labels[start:stop]
+        for r in range(rows):
+            row_loss[r] = -log_q[label[r], r]
+        for k in range(n_params):
+            qk, g = q[k + offset], out[k]
+            for r in range(rows):
+                hit = 1.0 if label[r] == k + offset else 0.0
+                g[r] = weight[r] * (qk[r] - hit)
+    elif kind == FORWARD:
+        for k in range(n_classes):
+            p, lq = targets[k, start:stop], log_q[k]
+            for r in range(rows):
+                # A zero target contributes 0 even where log q = -inf.
+                row_loss[r] -= p[r] * lq[r] if p[r] != 0.0 else 0.0
+        for k in range(n_params):
+            p, qk, g = targets[k + offset, start:stop], q[k + offset], out[k]
+            for r in range(rows):
+                g[r] = weight[r] * (qk[r] - p[r])
+    else:
+        for k in range(n_classes):
+            log_p, qk, lq = targets[k, start:stop], q[k], log_q[k]
+            for r in range(rows):
+                row_loss[r] += qk[r] * (lq[r] - log_p[r])
+        for k in range(n_params):
+            log_p, qk = targets[k + offset, start:stop], q[k + offset]
+            lq, g = log_q[k + offset], out[k]
+            for r in range(rows):
+                g[r] = weight[r] * qk[r] * (lq[r] - log_p[r] - row_loss[r])
+    total = 0.0
+    for r in range(rows):
+        total += weight[r] * row_loss[r]
+    return total
+
+
+@njit(cache=True, fastmath={"contract"})
+def _block_hessp(
+    directions, intercept, targets, labels, weights, start, kind, proba, workspace,
+    out,
+):  # fmt: skip
+    """Weighted Hessian-vector products of one block of samples, at ``proba``.
+
+    ``directions`` is ``(rows, n_params)``: the logit directions ``d``
+    without ``intercept``; ``out`` receives ``s_i H_i d``, class-major
+    ``(n_params, rows)``. Other arguments as in :func:`_block_loss_residual`.
 
     ``FORWARD``: ``H_i d = q * d - q (q . d)``.
     ``REVERSE_KL``: ``(H_i d)_k = q_k [(a_k - l + 1)(d_k - q . d) - g . d]``
-    with ``g_k = q_k (a_k - l)``.
+    with ``g_k = q_k (a_k - l)``; classes whose probability underflowed to 0
+    contribute nothing.
     """
+    rows, n_params = directions.shape
     n_classes = proba.shape[0]
-    offset = n_classes - direction.shape[0]
-    q_dot_d = 0.0
-    for k in range(offset, n_classes):
-        q_dot_d += proba[k] * direction[k - offset]
+    offset = n_classes - n_params
+    stop = start + rows
+    _, gap_flat, _, stats = workspace
+    q_dot_d, row_loss, g_dot_d = stats[0, :rows], stats[1, :rows], stats[2, :rows]
+    weight = weights[start:stop]
+    q_dot_d[:] = 0.0
+    for k in range(n_params):
+        d, b, q = out[k], intercept[k], proba[k + offset, start:stop]
+        for r in range(rows):
+            d[r] = directions[r, k] + b
+            q_dot_d[r] += q[r] * d[r]
     if kind == FORWARD:
-        for k in range(offset, n_classes):
-            out[k - offset] = weight * proba[k] * (direction[k - offset] - q_dot_d)
+        for k in range(n_params):
+            d, q = out[k], proba[k + offset, start:stop]
+            for r in range(rows):
+                d[r] = weight[r] * q[r] * (d[r] - q_dot_d[r])
         return
-    # Classes with underflowed probability contribute nothing (q_k = 0).
-    loss = 0.0
+    # gap = a - l = log q - log p - l, 0 where q underflowed.
+    gap = gap_flat[: n_classes * rows].reshape((n_classes, rows))
+    row_loss[:] = 0.0
     for k in range(n_classes):
-        if proba[k] > 0.0:
-            loss += proba[k] * (np.log(proba[k]) - target[k])
-    g_dot_d = 0.0
-    for k in range(offset, n_classes):
-        if proba[k] > 0.0:
-            gap = np.log(proba[k]) - target[k] - loss
-            g_dot_d += proba[k] * gap * direction[k - offset]
-    for k in range(offset, n_classes):
-        value = 0.0
-        if proba[k] > 0.0:
-            gap = np.log(proba[k]) - target[k] - loss + 1.0
-            value = proba[k] * (gap * (direction[k - offset] - q_dot_d) - g_dot_d)
-        out[k - offset] = weight * value
+        q, log_p, a = proba[k, start:stop], targets[k, start:stop], gap[k]
+        for r in range(rows):
+            a[r] = np.log(q[r]) - log_p[r] if q[r] > 0.0 else 0.0
+            row_loss[r] += q[r] * a[r]
+    g_dot_d[:] = 0.0
+    for k in range(n_params):
+        d, q, a = out[k], proba[k + offset, start:stop], gap[k + offset]
+        for r in range(rows):
+            a[r] -= row_loss[r]
+            g_dot_d[r] += q[r] * a[r] * d[r]
+    for k in range(n_params):
+        d, q, a = out[k], proba[k + offset, start:stop], gap[k + offset]
+        for r in range(rows):
+            curvature = (a[r] + 1.0) * (d[r] - q_dot_d[r])
+            d[r] = weight[r] * q[r] * (curvature - g_dot_d[r])
+
+
+@njit(cache=True)
+def _block_pass(
+    block, intercept, targets, labels, weights, start, kind, proba, workspace,
+    hessian_product, out,
+):  # fmt: skip
+    """Fill ``out`` with the logit gradient of ``block`` (or, with
+    ``hessian_product``, the Hessian-vector products); return the loss (0 for
+    Hessian-vector products)."""
+    if hessian_product:
+        _block_hessp(
+            block, intercept, targets, labels, weights, start, kind, proba,
+            workspace, out,
+        )  # fmt: skip
+        return 0.0
+    return _block_loss_residual(
+        block, intercept, targets, labels, weights, start, kind, proba, workspace,
+        out,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _class_major_block(buffer, n_params, rows):
+    """A contiguous ``(n_params, rows)`` view of the start of ``buffer``."""
+    return buffer[: n_params * rows].reshape((n_params, rows))
+
+
+@njit(cache=True)
+def _add_row_sums(block, out):
+    """``out += block.sum(axis=1)``, the intercept's share of a block."""
+    for k in range(block.shape[0]):
+        for r in range(block.shape[1]):
+            out[k] += block[k, r]
 
 
 @njit(cache=True)
@@ -121,12 +302,19 @@ def _thread_shares(n_rows, n_threads):
 
 
 @njit(cache=True, parallel=True)
-def dense_loss_gradient(X, coef, intercept, targets, weights, kind, proba, n_threads):
-    """Weighted loss sum and its gradient for C-contiguous dense ``X``.
+def dense_pass(
+    X, coef, intercept, targets, labels, weights, kind, proba, hessian_product,
+    n_threads,
+):  # fmt: skip
+    """One pass over C-contiguous dense ``X``: the weighted loss sum and its
+    gradient, or, with ``hessian_product``, the Hessian of the loss sum at
+    ``proba`` (the last gradient evaluation's) times the direction
+    ``(coef, intercept)``.
 
-    ``coef`` is ``(n_params, n_features)`` in the dtype of ``X``. Fills
-    ``proba`` and returns ``(loss, grad_coef, grad_intercept)`` as sums over
-    samples; the caller scales them and adds the penalty.
+    ``coef`` is ``(n_params, n_features)`` in the dtype of ``X``; ``targets``,
+    ``labels`` and ``proba`` are as in :func:`_block_loss_residual`. Returns
+    ``(loss, grad_coef, grad_intercept)`` as sums over samples (loss 0 for
+    Hessian-vector products); the caller scales them and adds the penalty.
     """
     n_samples = X.shape[0]
     n_params, n_features = coef.shape
@@ -137,117 +325,89 @@ def dense_loss_gradient(X, coef, intercept, targets, weights, kind, proba, n_thr
     coef_t = np.ascontiguousarray(coef.T)
     for t in prange(n_shares):
         logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
+        buffer = np.empty(n_params * BLOCK_ROWS, dtype=X.dtype)
+        product = np.empty((n_params, n_features), dtype=X.dtype)
+        workspace = _workspace(proba.shape[0])
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
-            block = logits[: stop - start]
-            np.dot(X[start:stop], coef_t, block)
-            for r in range(stop - start):
-                row = block[r]
-                row += intercept
-                losses[t] += _row_loss_residual(
-                    row,
-                    targets[start + r],
-                    weights[start + r],
-                    kind,
-                    proba[start + r],
-                    row,
-                )
-                grad_intercept[t] += row
-            grad_coef[t] += np.dot(block.T, X[start:stop])
+            rows = stop - start
+            # BLAS computes the block sample-major, X_b W^T, markedly faster
+            # than class-major W X_b^T; the gradient product wants the
+            # residual class-major, R_b X_b.
+            np.dot(X[start:stop], coef_t, logits[:rows])
+            residual = _class_major_block(buffer, n_params, rows)
+            losses[t] += _block_pass(
+                logits[:rows], intercept, targets, labels, weights, start, kind,
+                proba, workspace, hessian_product, residual,
+            )  # fmt: skip
+            _add_row_sums(residual, grad_intercept[t])
+            np.dot(residual, X[start:stop], product)
+            grad_coef[t] += product
     return losses.sum(), grad_coef.sum(axis=0), grad_intercept.sum(axis=0)
 
 
 @njit(cache=True, parallel=True)
-def dense_hessp(
-    X, direction_coef, direction_intercept, proba, targets, weights, kind, n_threads
-):
-    """Hessian-vector product of the weighted loss sum for C-contiguous dense
-    ``X``, at the probabilities ``proba`` of the last gradient evaluation.
-    Returns ``(hess_coef, hess_intercept)``."""
-    n_samples = X.shape[0]
-    n_params, n_features = direction_coef.shape
+def logits_pass(
+    logits, intercept, targets, labels, weights, kind, proba, hessian_product,
+    n_threads,
+):  # fmt: skip
+    """The row pass of :func:`dense_pass` over precomputed ``logits``
+    ``(n_samples, n_params)``, without the intercept (for layouts BLAS must
+    multiply whole), overwritten in place with the residuals or
+    Hessian-vector products. Returns ``(loss, grad_intercept)``."""
+    n_samples, n_params = logits.shape
     n_shares, share = _thread_shares(n_samples, n_threads)
-    hess_coef = np.zeros((n_shares, n_params, n_features), dtype=X.dtype)
-    hess_intercept = np.zeros((n_shares, n_params))
-    direction_t = np.ascontiguousarray(direction_coef.T)
+    losses = np.zeros(n_shares)
+    grad_intercept = np.zeros((n_shares, n_params))
     for t in prange(n_shares):
-        logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
+        buffer = np.empty(n_params * BLOCK_ROWS, dtype=logits.dtype)
+        workspace = _workspace(proba.shape[0])
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
-            block = logits[: stop - start]
-            np.dot(X[start:stop], direction_t, block)
-            for r in range(stop - start):
-                row = block[r]
-                row += direction_intercept
-                _row_hessp(
-                    proba[start + r],
-                    targets[start + r],
-                    weights[start + r],
-                    kind,
-                    row,
-                    row,
-                )
-                hess_intercept[t] += row
-            hess_coef[t] += np.dot(block.T, X[start:stop])
-    return hess_coef.sum(axis=0), hess_intercept.sum(axis=0)
-
-
-@njit(cache=True, parallel=True)
-def logits_loss_gradient(logits, targets, weights, kind, proba):
-    """Row pass over precomputed ``logits`` (for layouts BLAS must multiply
-    whole): overwrite them with the weighted residuals, fill ``proba`` and
-    return the weighted loss sum."""
-    n_samples = logits.shape[0]
-    losses = np.empty(n_samples)
-    for i in prange(n_samples):
-        losses[i] = _row_loss_residual(
-            logits[i], targets[i], weights[i], kind, proba[i], logits[i]
-        )
-    return losses.sum()
-
-
-@njit(cache=True, parallel=True)
-def logits_hessp(directions, proba, targets, weights, kind):
-    """Row pass over precomputed logit ``directions``, overwritten in place
-    with the weighted Hessian-vector products."""
-    for i in prange(directions.shape[0]):
-        _row_hessp(proba[i], targets[i], weights[i], kind, directions[i], directions[i])
+            rows = stop - start
+            residual = _class_major_block(buffer, n_params, rows)
+            losses[t] += _block_pass(
+                logits[start:stop], intercept, targets, labels, weights, start,
+                kind, proba, workspace, hessian_product, residual,
+            )  # fmt: skip
+            logits[start:stop] = residual.T
+            _add_row_sums(residual, grad_intercept[t])
+    return losses.sum(), grad_intercept.sum(axis=0)
 
 
 @njit(cache=True)
-def _csr_row_product(data, indices, indptr, i, coef_t, intercept, out):
-    """``out = x_i W^T + b`` for row ``i`` of a CSR matrix."""
-    n_params = out.shape[0]
-    for k in range(n_params):
-        out[k] = intercept[k]
+def _csr_row_product(data, indices, indptr, i, coef_t, out):
+    """``out = x_i W^T`` for row ``i`` of a CSR matrix."""
+    out[:] = 0.0
     for jj in range(indptr[i], indptr[i + 1]):
         value = data[jj]
         coef_row = coef_t[indices[jj]]
-        for k in range(n_params):
+        for k in range(out.shape[0]):
             out[k] += value * coef_row[k]
 
 
 @njit(cache=True)
 def _csr_row_accumulate(data, indices, indptr, i, residual, grad_t):
     """``grad_t += x_i^T residual`` for row ``i`` of a CSR matrix."""
-    n_params = residual.shape[0]
     for jj in range(indptr[i], indptr[i + 1]):
         value = data[jj]
         grad_row = grad_t[indices[jj]]
-        for k in range(n_params):
+        for k in range(residual.shape[0]):
             grad_row[k] += value * residual[k]
 
 
 @njit(cache=True, parallel=True)
-def csr_loss_gradient(
-    data, indices, indptr, coef_t, intercept, targets, weights, kind, proba, n_threads
-):
-    """Weighted loss sum and its gradient for CSR ``X`` given as raw arrays.
+def csr_pass(
+    data, indices, indptr, coef_t, intercept, targets, labels, weights, kind,
+    proba, hessian_product, n_threads,
+):  # fmt: skip
+    """:func:`dense_pass` for CSR ``X`` given as raw arrays.
 
-    ``coef_t`` is ``(n_features, n_params)``; returns ``(loss, grad_coef_t,
-    grad_intercept)`` with ``grad_coef_t`` in the same transposed layout.
+    ``coef_t`` is ``(n_features, n_params)``: the rows that a sample's stored
+    features select are then contiguous. Returns ``(loss, grad_coef,
+    grad_intercept)`` like :func:`dense_pass`.
     """
     n_samples = indptr.shape[0] - 1
     n_features, n_params = coef_t.shape
@@ -256,44 +416,34 @@ def csr_loss_gradient(
     grad_coef_t = np.zeros((n_shares, n_features, n_params), dtype=coef_t.dtype)
     grad_intercept = np.zeros((n_shares, n_params))
     for t in prange(n_shares):
+        logits = np.empty((BLOCK_ROWS, n_params), dtype=coef_t.dtype)
+        buffer = np.empty(n_params * BLOCK_ROWS, dtype=coef_t.dtype)
         row = np.empty(n_params, dtype=coef_t.dtype)
-        for i in range(t * share, min((t + 1) * share, n_samples)):
-            _csr_row_product(data, indices, indptr, i, coef_t, intercept, row)
-            losses[t] += _row_loss_residual(
-                row, targets[i], weights[i], kind, proba[i], row
-            )
-            _csr_row_accumulate(data, indices, indptr, i, row, grad_coef_t[t])
-            grad_intercept[t] += row
-    return losses.sum(), grad_coef_t.sum(axis=0), grad_intercept.sum(axis=0)
-
-
-@njit(cache=True, parallel=True)
-def csr_hessp(
-    data,
-    indices,
-    indptr,
-    direction_t,
-    direction_intercept,
-    proba,
-    targets,
-    weights,
-    kind,
-    n_threads,
-):
-    """Hessian-vector product for CSR ``X``; transposed layout as in
-    :func:`csr_loss_gradient`. Returns ``(hess_coef_t, hess_intercept)``."""
-    n_samples = indptr.shape[0] - 1
-    n_features, n_params = direction_t.shape
-    n_shares, share = _thread_shares(n_samples, n_threads)
-    hess_coef_t = np.zeros((n_shares, n_features, n_params), dtype=direction_t.dtype)
-    hess_intercept = np.zeros((n_shares, n_params))
-    for t in prange(n_shares):
-        row = np.empty(n_params, dtype=direction_t.dtype)
-        for i in range(t * share, min((t + 1) * share, n_samples)):
-            _csr_row_product(
-                data, indices, indptr, i, direction_t, direction_intercept, row
-            )
-            _row_hessp(proba[i], targets[i], weights[i], kind, row, row)
-            _csr_row_accumulate(data, indices, indptr, i, row, hess_coef_t[t])
-            hess_intercept[t] += row
-    return hess_coef_t.sum(axis=0), hess_intercept.sum(axis=0)
+        workspace = _workspace(proba.shape[0])
+        share_stop = min((t + 1) * share, n_samples)
+        for start in range(t * share, share_stop, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, share_stop)
+            rows = stop - start
+            for r in range(rows):
+                _csr_row_product(data, indices, indptr, start + r, coef_t, logits[r])
+            residual = _class_major_block(buffer, n_params, rows)
+            losses[t] += _block_pass(
+                logits[:rows], intercept, targets, labels, weights, start, kind,
+                proba, workspace, hessian_product, residual,
+            )  # fmt: skip
+            _add_row_sums(residual, grad_intercept[t])
+            for r in range(rows):
+                for k in range(n_params):
+                    row[k] = residual[k, r]
+                _csr_row_accumulate(
+                    data, indices, indptr, start + r, row, grad_coef_t[t]
+                )
+    # Sum the shares straight into the (n_params, n_features) layout.
+    grad_coef = np.empty((n_params, n_features), dtype=coef_t.dtype)
+    for j in prange(n_features):
+        for k in range(n_params):
+            grad_coef[k, j] = grad_coef_t[0, j, k]
+        for t in range(1, n_shares):
+            for k in range(n_params):
+                grad_coef[k, j] += grad_coef_t[t, j, k]
+    return losses.sum(), grad_coef, grad_intercept.sum(axis=0)
