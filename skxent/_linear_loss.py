@@ -57,7 +57,6 @@ class LinearSoftmaxLoss:
         n_threads=1,
     ):
         self.X = X
-        self.targets = targets
         self.sample_weight = sample_weight
         self.kind = kind
         self.constant = constant
@@ -69,6 +68,8 @@ class LinearSoftmaxLoss:
         # The kernels read targets and probabilities class-major; see
         # skxent._kernels.softmax for the empty placeholders.
         n_classes = max(n_params, 2)
+        if targets.ndim == 1 and kind != kernels.FORWARD:
+            raise ValueError("Class codes stand for one-hot targets: FORWARD only.")
         if targets.ndim == 1:
             self._labels = np.asarray(targets, dtype=np.intp)
             self._targets_t = np.empty((n_classes, 0), dtype=X.dtype)
@@ -125,8 +126,9 @@ class LinearSoftmaxLoss:
         """Gradient (or Hessian-vector product) of ``F`` in float64 from the
         kernels' sums and the penalty's share at ``params``."""
         out = np.empty(params.shape)
-        coef_part = out[: self.n_coef].reshape(part_coef.shape)
-        np.multiply(part_coef, 1.0 / self._weight_sum, out=coef_part)
+        # Divided in float64: float32 kernel sums are widened first.
+        out[: self.n_coef].reshape(part_coef.shape)[...] = part_coef
+        out[: self.n_coef] /= self._weight_sum
         out[: self.n_coef] += self.l2_reg_strength * params[: self.n_coef]
         if self.fit_intercept:
             out[self.n_coef :] = part_intercept / self._weight_sum

@@ -221,7 +221,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 data_eps=np.finfo(X.dtype).eps,
             )
         coef, intercept = loss.unpack(params)
-        self.coef_ = coef
+        self.coef_ = coef.copy()  # not a view into the optimizer's array
         self.intercept_ = intercept.astype(X.dtype)
         return self
 

@@ -147,7 +147,12 @@ def test_exp_nonpositive_edge_cases():
     assert 0 < out[4] == pytest.approx(np.exp(-708.39), rel=2.3e-16)
     # Results below the normal range (np.exp gives subnormals) are flushed.
     assert_array_equal(out[5:], 0.0)
-    assert np.isnan(exp_nonpositive(np.array([np.nan]))[0])
+    # NaN propagates, also through the vectorized body of the loop.
+    x = np.linspace(-30.0, 0.0, 67)
+    x[[5, 40]] = np.nan
+    out = exp_nonpositive(x)
+    assert_array_equal(np.isnan(out), np.isnan(x))
+    assert_allclose(out[~np.isnan(x)], np.exp(x[~np.isnan(x)]), rtol=2.3e-16)
 
 
 # --- values, gradients and Hessian-vector products ---------------------------
@@ -338,6 +343,19 @@ def test_hard_labels_as_classes_equal_one_hot_rows(n_classes, layout):
     assert value == pytest.approx(one_hot_value, rel=1e-13)
     assert_allclose(grad, one_hot_grad, rtol=1e-12, atol=1e-16)
     assert_allclose(hess, one_hot_hess, rtol=1e-12, atol=1e-16)
+
+
+def test_class_codes_are_refused_for_reverse_kl():
+    X, _, weights = make_problem(39)
+    with pytest.raises(ValueError, match="FORWARD only"):
+        make_loss(
+            X,
+            np.zeros(X.shape[0], dtype=np.intp),
+            weights,
+            kind=kernels.REVERSE_KL,
+            n_params=3,
+            fit_intercept=True,
+        )
 
 
 def test_probabilities_are_stored_only_once_hessian_products_need_them():
@@ -574,12 +592,13 @@ def test_loss_layer_never_writes_its_inputs():
             )
             params = random_params(loss, 32)
             direction = random_params(loss, 33)
-            inputs = [loss.X.data if sp.issparse(data) else loss.X, loss.targets]
+            # The kernels read the loss's class-major copy of the targets.
+            inputs = [loss.X.data if sp.issparse(data) else loss.X, loss._targets_t]
             inputs += [loss.sample_weight, params, direction]
             before = [array.copy() for array in inputs]
             evaluate(loss, params, direction)
             loss.hessp(params + 1.0, direction)
             for array, copy in zip(inputs, before, strict=True):
                 assert_array_equal(array, copy)
-            assert_array_equal(loss.targets, targets)
+            assert_array_equal(loss._targets_t, targets.T)
     assert_array_equal(X, make_problem(31)[0])

@@ -35,8 +35,9 @@ for every entry; :func:`_exp_nonpositive` is a version that vectorizes too.
 
 Hard labels are passed as the class of each sample (``labels``) with an empty
 target matrix, and probabilities are stored only when ``proba`` has columns:
-for L-BFGS, which never asks for Hessian-vector products, a pass then reads
-``X``, the labels and the weights, and writes nothing per sample.
+for L-BFGS, which never asks for Hessian-vector products, a pass over
+C-contiguous or CSR ``X`` then reads ``X``, the labels and the weights, and
+writes nothing per sample.
 """
 
 import math
@@ -75,14 +76,17 @@ def _exp_nonpositive(x, out, scale_bits):
     """
     n = x.shape[0]
     for i in range(n):
-        flushed = x[i] < _EXP_SMALLEST
-        v = _EXP_SMALLEST if flushed else x[i]
+        # Arguments below the normal range, -inf and NaN go through the
+        # polynomial as 0 (an integer k must stay defined), then are replaced:
+        # by 0, or by NaN itself.
+        in_range = x[i] >= _EXP_SMALLEST
+        v = x[i] if in_range else 0.0
         k = np.rint(v * _LOG2_E)
         r = (v - k * _LN2_HIGH) - k * _LN2_LOW
         p = _EXP_TAYLOR[13]
         for j in range(12, -1, -1):
             p = p * r + _EXP_TAYLOR[j]
-        out[i] = 0.0 if flushed else p
+        out[i] = p if in_range else (0.0 if x[i] < 0.0 else x[i])
         # 2**k from its bit pattern: k is an integer in [-1022, 0].
         scale_bits[i] = (np.int64(k) + _FLOAT64_EXPONENT_BIAS) << _FLOAT64_MANTISSA_BITS
     scale = scale_bits.view(np.float64)
@@ -206,9 +210,8 @@ def _block_loss_residual(
 
 @njit(cache=True, fastmath={"contract"})
 def _block_hessp(
-    directions, intercept, targets, labels, weights, start, kind, proba, workspace,
-    out,
-):  # fmt: skip
+    directions, intercept, targets, weights, start, kind, proba, workspace, out
+):
     """Weighted Hessian-vector products of one block of samples, at ``proba``.
 
     ``directions`` is ``(rows, n_params)``: the logit directions ``d``
@@ -270,9 +273,8 @@ def _block_pass(
     Hessian-vector products)."""
     if hessian_product:
         _block_hessp(
-            block, intercept, targets, labels, weights, start, kind, proba,
-            workspace, out,
-        )  # fmt: skip
+            block, intercept, targets, weights, start, kind, proba, workspace, out
+        )
         return 0.0
     return _block_loss_residual(
         block, intercept, targets, labels, weights, start, kind, proba, workspace,
