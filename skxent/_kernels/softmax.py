@@ -95,6 +95,31 @@ def _exp_nonpositive(x, out, scale_bits):
 
 
 @njit(cache=True)
+def _fill(values, value):
+    """``values[:] = value``, as a loop: Numba compiles slice assignments into
+    general broadcasting code that takes seconds to compile."""
+    for i in range(values.shape[0]):
+        values[i] = value
+
+
+@njit(cache=True)
+def _add(total, values):
+    """``total += values`` for contiguous arrays of one shape, as a loop."""
+    total_flat, values_flat = total.reshape(-1), values.reshape(-1)
+    for i in range(total_flat.shape[0]):
+        total_flat[i] += values_flat[i]
+
+
+@njit(cache=True)
+def _sum_shares(parts):
+    """``parts.sum(axis=0)`` for the per-thread buffers, in a fixed order."""
+    total = parts[0].copy()
+    for t in range(1, parts.shape[0]):
+        _add(total, parts[t])
+    return total
+
+
+@njit(cache=True)
 def _workspace(n_classes):
     """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows:
     two class-major float64 blocks, the bits of the exponent scales of
@@ -143,9 +168,9 @@ def _block_loss_residual(
     weight = weights[start:stop]
     # Shift by the largest logit (the reference class has logit 0) so that
     # exp cannot overflow.
-    row_max[:] = 0.0 if offset else -np.inf
+    _fill(row_max, 0.0 if offset else -np.inf)
     if offset:
-        log_q[0, :] = 0.0
+        _fill(log_q[0], 0.0)
     for k in range(n_params):
         z, b = log_q[k + offset], intercept[k]
         for r in range(rows):
@@ -156,7 +181,7 @@ def _block_loss_residual(
         for r in range(rows):
             shifted[r] -= row_max[r]
     _exp_nonpositive(shifted_flat[: n_classes * rows], exp_flat, bits)
-    inverse_sum[:] = 0.0
+    _fill(inverse_sum, 0.0)
     for k in range(n_classes):
         e = exponentials[k]
         for r in range(rows):
@@ -171,8 +196,11 @@ def _block_loss_residual(
             lq[r] -= log_sum[r]
     q = exponentials
     if proba.shape[1]:
-        proba[:, start:stop] = q
-    row_loss[:] = 0.0
+        for k in range(n_classes):
+            qk, stored = q[k], proba[k, start:stop]
+            for r in range(rows):
+                stored[r] = qk[r]
+    _fill(row_loss, 0.0)
     if labels.shape[0]:
         label = labels[start:stop]
         for r in range(rows):
@@ -230,7 +258,7 @@ def _block_hessp(
     _, gap_flat, _, stats = workspace
     q_dot_d, row_loss, g_dot_d = stats[0, :rows], stats[1, :rows], stats[2, :rows]
     weight = weights[start:stop]
-    q_dot_d[:] = 0.0
+    _fill(q_dot_d, 0.0)
     for k in range(n_params):
         d, b, q = out[k], intercept[k], proba[k + offset, start:stop]
         for r in range(rows):
@@ -244,13 +272,13 @@ def _block_hessp(
         return
     # gap = a - l = log q - log p - l, 0 where q underflowed.
     gap = gap_flat[: n_classes * rows].reshape((n_classes, rows))
-    row_loss[:] = 0.0
+    _fill(row_loss, 0.0)
     for k in range(n_classes):
         q, log_p, a = proba[k, start:stop], targets[k, start:stop], gap[k]
         for r in range(rows):
             a[r] = np.log(q[r]) - log_p[r] if q[r] > 0.0 else 0.0
             row_loss[r] += q[r] * a[r]
-    g_dot_d[:] = 0.0
+    _fill(g_dot_d, 0.0)
     for k in range(n_params):
         d, q, a = out[k], proba[k + offset, start:stop], gap[k + offset]
         for r in range(rows):
@@ -345,8 +373,8 @@ def dense_pass(
             )  # fmt: skip
             _add_row_sums(residual, grad_intercept[t])
             np.dot(residual, X[start:stop], product)
-            grad_coef[t] += product
-    return losses.sum(), grad_coef.sum(axis=0), grad_intercept.sum(axis=0)
+            _add(grad_coef[t], product)
+    return losses.sum(), _sum_shares(grad_coef), _sum_shares(grad_intercept)
 
 
 @njit(cache=True, parallel=True)
@@ -374,15 +402,17 @@ def logits_pass(
                 logits[start:stop], intercept, targets, labels, weights, start,
                 kind, proba, workspace, hessian_product, residual,
             )  # fmt: skip
-            logits[start:stop] = residual.T
+            for r in range(rows):
+                for k in range(n_params):
+                    logits[start + r, k] = residual[k, r]
             _add_row_sums(residual, grad_intercept[t])
-    return losses.sum(), grad_intercept.sum(axis=0)
+    return losses.sum(), _sum_shares(grad_intercept)
 
 
 @njit(cache=True)
 def _csr_row_product(data, indices, indptr, i, coef_t, out):
     """``out = x_i W^T`` for row ``i`` of a CSR matrix."""
-    out[:] = 0.0
+    _fill(out, 0.0)
     for jj in range(indptr[i], indptr[i + 1]):
         value = data[jj]
         coef_row = coef_t[indices[jj]]
@@ -448,4 +478,4 @@ def csr_pass(
         for t in range(1, n_shares):
             for k in range(n_params):
                 grad_coef[k, j] += grad_coef_t[t, j, k]
-    return losses.sum(), grad_coef, grad_intercept.sum(axis=0)
+    return losses.sum(), grad_coef, _sum_shares(grad_intercept)
