@@ -112,7 +112,8 @@ def _add(total, values):
 
 @njit(cache=True)
 def _sum_shares(parts):
-    """``parts.sum(axis=0)`` for the per-thread buffers, in a fixed order."""
+    """``parts.sum(axis=0)`` for the per-thread buffers, in a fixed order and
+    as loops (Numba's axis sums, too, are slow to compile)."""
     total = parts[0].copy()
     for t in range(1, parts.shape[0]):
         _add(total, parts[t])
