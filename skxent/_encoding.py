@@ -2,13 +2,53 @@
 
 import numpy as np
 
+# Integer values spanning at most this many consecutive integers (or as many
+# as there are values, if more) go through a lookup table or a histogram,
+# linear in the number of values, instead of sorting.
+_SMALL_SPAN = 1 << 16
+
+
+def _small_integer_range(values):
+    """``(low, high)`` of an integer array whose range is small enough for a
+    lookup table, else ``None``."""
+    if values.dtype.kind not in "iu" or values.size == 0:
+        return None
+    low, high = int(values.min()), int(values.max())
+    small = high - low < max(_SMALL_SPAN, values.size)
+    return (low, high) if small and high <= np.iinfo(np.int64).max else None
+
+
+def _offsets(values, low):
+    """``values - low`` as int64 indices (exact: the range fits in int64)."""
+    return values.astype(np.int64, copy=False) - low
+
+
+def unique_values(values):
+    """``np.unique(values)`` for 1-D ``values``; linear time for integers of
+    a small range."""
+    value_range = _small_integer_range(values)
+    if value_range is None:
+        return np.unique(values)
+    low, _ = value_range
+    present = np.bincount(_offsets(values, low))
+    return (np.flatnonzero(present) + low).astype(values.dtype)
+
 
 def category_codes(values, categories):
     """Position of each entry of ``values`` in ``categories``; -1 if absent.
 
-    ``categories`` may be in any order.
+    ``categories`` may be in any order; a category listed twice gets the
+    position of its first occurrence.
     """
     kinds = values.dtype.kind, categories.dtype.kind
+    value_range = _small_integer_range(values)
+    if value_range is not None and categories.dtype.kind in "iu":
+        low, high = value_range
+        table = np.full(high - low + 1, -1, dtype=np.intp)
+        inside = np.flatnonzero((categories >= low) & (categories <= high))
+        # Written last to first, so that the first occurrence wins.
+        table[_offsets(categories[inside[::-1]], low)] = inside[::-1]
+        return table[_offsets(values, low)]
     if all(kind in "biuf" for kind in kinds) or kinds == ("U", "U"):
         order = np.argsort(categories, kind="stable")
         sorted_categories = categories[order]

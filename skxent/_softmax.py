@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from skxent import _targets
+from skxent._encoding import unique_values
 from skxent._linear_loss import LinearSoftmaxLoss
 from skxent._objectives import OBJECTIVES
 from skxent._solvers import SOLVERS, minimize
@@ -245,7 +246,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         else:
             check_classification_targets(y)
             self.classes_ = (
-                np.unique(y) if self.classes is None else self._given_classes()
+                unique_values(y) if self.classes is None else self._given_classes()
             )
             targets = _targets.encode_labels(y, self.classes_, name="y")
         if self.classes_.size < 2:

@@ -30,6 +30,7 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import _check_sample_weight
 
 from skxent import _targets
+from skxent._encoding import unique_values
 from skxent._kernels import divergence as kernels
 
 __all__ = [
@@ -146,7 +147,7 @@ def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
         y = _targets.check_label_vector(y_true, name="y_true")
         check_consistent_length(y, Q, sample_weight)
         if labels is None:
-            classes = np.unique(y)
+            classes = unique_values(y)
             if classes.size == 1:
                 raise ValueError(
                     f"y_true contains only one label ({classes.tolist()[0]!r}); "
