@@ -35,7 +35,8 @@ def unique_values(values):
 
 
 def category_codes(values, categories):
-    """Position of each entry of ``values`` in ``categories``; -1 if absent.
+    """Position of each entry of 1-D ``values`` in 1-D ``categories``; -1 if
+    absent.
 
     ``categories`` may be in any order; a category listed twice gets the
     position of its first occurrence.
@@ -46,18 +47,26 @@ def category_codes(values, categories):
         low, high = value_range
         table = np.full(high - low + 1, -1, dtype=np.intp)
         inside = np.flatnonzero((categories >= low) & (categories <= high))
-        # Written last to first, so that the first occurrence wins.
-        table[_offsets(categories[inside[::-1]], low)] = inside[::-1]
+        offsets, first = np.unique(_offsets(categories[inside], low), return_index=True)
+        table[offsets] = inside[first]
         return table[_offsets(values, low)]
-    if all(kind in "biuf" for kind in kinds) or kinds == ("U", "U"):
+    # NumPy compares int64 with uint64 in float64, inexact above 2**53: such
+    # pairs go through Python integers below.
+    inexact = (
+        set(kinds) == {"i", "u"} and np.result_type(values, categories).kind == "f"
+    )
+    if not inexact and (all(kind in "biuf" for kind in kinds) or kinds == ("U", "U")):
         order = np.argsort(categories, kind="stable")
         sorted_categories = categories[order]
         positions = np.searchsorted(sorted_categories, values)
         positions = np.minimum(positions, categories.size - 1)
         return np.where(sorted_categories[positions] == values, order[positions], -1)
-    # Objects, or strings against numbers: Python equality and hashing decide,
-    # so values of another type simply match no category.
-    index = {category: k for k, category in enumerate(categories.tolist())}
+    # Objects, strings against numbers, int64 against uint64:
+    # Python equality and hashing decide, so values of another type simply
+    # match no category.
+    index = {}
+    for k, category in enumerate(categories.tolist()):
+        index.setdefault(category, k)
     return np.fromiter(
         (index.get(value, -1) for value in values.tolist()),
         dtype=np.intp,

@@ -75,3 +75,22 @@ def test_mixed_kinds_and_empty_values():
     assert category_codes(np.array([], dtype=np.int64), np.array([1, 2])).size == 0
     assert unique_values(np.array([], dtype=np.int64)).size == 0
     assert_array_equal(unique_values(np.array([True, False, True])), [False, True])
+
+
+def test_signed_against_unsigned_64_bit_integers_are_exact():
+    # NumPy would compare these in float64, where 2**62 + 1 == 2**62 + 2.
+    big = 2**62
+    values = np.array([big + 1, big + 2, -1], dtype=np.int64)
+    categories = np.array([big + 1, big + 2], dtype=np.uint64)
+    assert_array_equal(category_codes(values, categories), [0, 1, -1])
+    assert_array_equal(category_codes(categories, values), [0, 1])
+
+
+def test_repeated_categories_give_the_first_position_on_every_path():
+    repeated = [5, 7, 5]
+    for values, categories in [
+        (np.array([5, 7]), np.array(repeated)),  # lookup table
+        (np.array([5.0, 7.0]), np.array(repeated, dtype=float)),  # sorting
+        (np.array([5, 7], dtype=object), np.array(repeated, dtype=object)),
+    ]:
+        assert_array_equal(category_codes(values, categories), [0, 1])
