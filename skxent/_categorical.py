@@ -22,7 +22,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skxent._encoding import category_codes
+from skxent._encoding import category_codes, small_integer_range
 from skxent._kernels import counting as kernels
 
 # Dirichlet pseudo-counts from the literature, given the number of categories K
@@ -35,13 +35,6 @@ ALPHA_PRESETS = {
         math.sqrt(total_weight) / n_categories
     ),
 }
-
-# Integer features are counted straight into a histogram over their value range
-# when it has at most this many bins, or at most one bin per sample: then the
-# histogram costs no more memory than the codes ``np.unique`` would build.
-_MIN_HISTOGRAM_BINS = 1 << 16
-
-_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def _feature_columns(estimator, X, *, reset):
@@ -134,18 +127,6 @@ def _check_sample_weight(sample_weight, n_samples):
     return weights
 
 
-def _histogram_range(values):
-    """``(lowest value, number of bins)`` to count an integer column directly,
-    or ``None`` when the column is not integer or its range is too wide."""
-    if values.dtype.kind not in "biu":
-        return None
-    low, high = (int(value) for value in kernels.value_range(values))
-    n_bins = high - low + 1
-    if high > _INT64_MAX or n_bins > max(_MIN_HISTOGRAM_BINS, values.size):
-        return None
-    return low, n_bins
-
-
 def _sorted_unique(values, feature):
     """Sorted distinct values of a column and the code of each entry."""
     try:
@@ -167,10 +148,11 @@ def _count_categories(values, sample_weight, declared, feature):
     row of weight zero counts as absent), sorted; otherwise ``declared``, in its
     order, and a value of positive weight outside it is an error.
     """
-    histogram_range = _histogram_range(values)
-    if histogram_range is not None:
-        low, n_bins = histogram_range
-        counts = kernels.weighted_bincount(values, low, n_bins, sample_weight)
+    # Integer columns of a small range are counted straight into a histogram.
+    integer_range = small_integer_range(values)
+    if integer_range is not None:
+        low, high = integer_range
+        counts = kernels.weighted_bincount(values, low, high - low + 1, sample_weight)
         present = np.flatnonzero(counts)
         distinct = (low + present).astype(values.dtype)
     else:

@@ -2,18 +2,20 @@
 
 import numpy as np
 
-# Integer values spanning at most this many consecutive integers (or as many
-# as there are values, if more) go through a lookup table or a histogram,
-# linear in the number of values, instead of sorting.
+from skxent._kernels.counting import value_range
+
+# Integer values spanning at most this many consecutive integers, or at most
+# one per value, go through a lookup table or a histogram, linear in the
+# number of values and no larger than the codes sorting would build.
 _SMALL_SPAN = 1 << 16
 
 
-def _small_integer_range(values):
-    """``(low, high)`` of an integer array whose range is small enough for a
-    lookup table, else ``None``."""
-    if values.dtype.kind not in "iu" or values.size == 0:
+def small_integer_range(values):
+    """``(low, high)`` of a boolean or integer array whose range is small
+    enough for a lookup table or a histogram, else ``None``."""
+    if values.dtype.kind not in "biu" or values.size == 0:
         return None
-    low, high = int(values.min()), int(values.max())
+    low, high = (int(value) for value in value_range(values))
     small = high - low < max(_SMALL_SPAN, values.size)
     return (low, high) if small and high <= np.iinfo(np.int64).max else None
 
@@ -26,10 +28,10 @@ def _offsets(values, low):
 def unique_values(values):
     """``np.unique(values)`` for 1-D ``values``; linear time for integers of
     a small range."""
-    value_range = _small_integer_range(values)
-    if value_range is None:
+    integer_range = small_integer_range(values)
+    if integer_range is None:
         return np.unique(values)
-    low, _ = value_range
+    low, _ = integer_range
     present = np.bincount(_offsets(values, low))
     return (np.flatnonzero(present) + low).astype(values.dtype)
 
@@ -42,9 +44,9 @@ def category_codes(values, categories):
     position of its first occurrence.
     """
     kinds = values.dtype.kind, categories.dtype.kind
-    value_range = _small_integer_range(values)
-    if value_range is not None and categories.dtype.kind in "iu":
-        low, high = value_range
+    integer_range = small_integer_range(values)
+    if integer_range is not None and categories.dtype.kind in "biu":
+        low, high = integer_range
         table = np.full(high - low + 1, -1, dtype=np.intp)
         inside = np.flatnonzero((categories >= low) & (categories <= high))
         offsets, first = np.unique(_offsets(categories[inside], low), return_index=True)
