@@ -322,6 +322,33 @@ def test_dense_c_dense_f_csr_and_strided_layouts_agree(kind, n_classes, fit_inte
         assert_allclose(other_hess, hess, rtol=1e-10, atol=1e-14, err_msg=name)
 
 
+# The sparse row kernels hold classes in registers of 8 (float64) or 16
+# (float32) lanes, three registers per walk over a row: these counts fill one,
+# two and three registers exactly, spill into the next, and need two walks.
+REGISTER_CLASS_COUNTS = (2, 7, 8, 9, 16, 17, 24, 25, 33, 48, 49, 50)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_classes", REGISTER_CLASS_COUNTS)
+def test_csr_matches_dense_for_class_counts_around_register_sizes(n_classes, dtype):
+    X, P, weights = make_problem(18, n_samples=150, n_features=7, n_classes=n_classes)
+    X = X.astype(dtype)
+    n_params = n_params_for(n_classes)
+    results = []
+    for data in (X, sp.csr_matrix(X)):
+        loss = make_loss(
+            data, P, weights, kind=kernels.FORWARD, n_params=n_params,
+            fit_intercept=True,
+        )  # fmt: skip
+        params = random_params(loss, 19)
+        results.append(evaluate(loss, params, random_params(loss, 20)))
+    rtol = 1e-4 if dtype == np.float32 else 1e-11
+    (value, grad, hess), (csr_value, csr_grad, csr_hess) = results
+    assert csr_value == pytest.approx(value, rel=rtol)
+    assert_allclose(csr_grad, grad, rtol=rtol, atol=rtol * np.abs(grad).max())
+    assert_allclose(csr_hess, hess, rtol=rtol, atol=rtol * np.abs(hess).max())
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_hard_labels_as_classes_equal_one_hot_rows(n_classes, layout):

@@ -45,6 +45,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from skxent._kernels import lanes
+
 FORWARD = 0
 REVERSE_KL = 1
 
@@ -410,25 +412,85 @@ def logits_pass(
     return losses.sum(), _sum_shares(grad_intercept)
 
 
-@njit(cache=True)
-def _csr_row_product(data, indices, indptr, i, coef_t, out):
-    """``out = x_i W^T`` for row ``i`` of a CSR matrix."""
-    _fill(out, 0.0)
-    for jj in range(indptr[i], indptr[i + 1]):
-        value = data[jj]
-        coef_row = coef_t[indices[jj]]
-        for k in range(out.shape[0]):
-            out[k] += value * coef_row[k]
+# Registers of class accumulators in the sparse row kernels: the classes are
+# taken in chunks of up to this many registers (24 float64 or 48 float32
+# classes), with one walk over a row's stored features per chunk.
+SPARSE_REGISTERS = 3
 
 
 @njit(cache=True)
-def _csr_row_accumulate(data, indices, indptr, i, residual, grad_t):
-    """``grad_t += x_i^T residual`` for row ``i`` of a CSR matrix."""
-    for jj in range(indptr[i], indptr[i + 1]):
-        value = data[jj]
-        grad_row = grad_t[indices[jj]]
-        for k in range(residual.shape[0]):
-            grad_row[k] += value * residual[k]
+def _csr_block_product(data, indices, indptr, start, coef_t, out):
+    """``out[r] = x_(start + r) W^T`` for each row ``r`` of ``out``: the rows
+    of ``coef_t`` that the sample's stored features select, weighted by their
+    values and summed in registers."""
+    n_params = coef_t.shape[1]
+    width = lanes.lane_count(coef_t)
+    for r in range(out.shape[0]):
+        values = data[indptr[start + r] : indptr[start + r + 1]]
+        columns = indices[indptr[start + r] : indptr[start + r + 1]]
+        for first in range(0, n_params, SPARSE_REGISTERS * width):
+            count = n_params - first
+            total_0 = lanes.zeros(coef_t)
+            total_1 = lanes.zeros(coef_t)
+            total_2 = lanes.zeros(coef_t)
+            # The branches do not depend on the sample, so the compiler moves
+            # them out of the loop, which then uses only the registers needed.
+            for m in range(values.shape[0]):
+                at = columns[m] * n_params + first
+                total_0 = lanes.multiply_add(
+                    total_0, values[m], lanes.load(coef_t, at, count)
+                )
+                if count > width:
+                    total_1 = lanes.multiply_add(
+                        total_1,
+                        values[m],
+                        lanes.load(coef_t, at + width, count - width),
+                    )
+                if count > 2 * width:
+                    total_2 = lanes.multiply_add(
+                        total_2,
+                        values[m],
+                        lanes.load(coef_t, at + 2 * width, count - 2 * width),
+                    )
+            lanes.store(out[r], first, count, total_0)
+            lanes.store(out[r], first + width, count - width, total_1)
+            lanes.store(out[r], first + 2 * width, count - 2 * width, total_2)
+
+
+@njit(cache=True)
+def _csr_block_accumulate(data, indices, indptr, start, residual, grad_t, row):
+    """``grad_t += x_(start + r)^T residual[:, r]`` for each column ``r`` of
+    the class-major ``residual``, with the sample's residual in registers
+    (``row`` is a buffer of ``n_params``)."""
+    n_params = grad_t.shape[1]
+    width = lanes.lane_count(grad_t)
+    for r in range(residual.shape[1]):
+        values = data[indptr[start + r] : indptr[start + r + 1]]
+        columns = indices[indptr[start + r] : indptr[start + r + 1]]
+        for k in range(n_params):
+            row[k] = residual[k, r]
+        for first in range(0, n_params, SPARSE_REGISTERS * width):
+            count = n_params - first
+            part_0 = lanes.load(row, first, count)
+            part_1 = lanes.load(row, first + width, count - width)
+            part_2 = lanes.load(row, first + 2 * width, count - 2 * width)
+            for m in range(values.shape[0]):
+                at = columns[m] * n_params + first
+                _add_scaled(grad_t, at, count, values[m], part_0)
+                if count > width:
+                    _add_scaled(grad_t, at + width, count - width, values[m], part_1)
+                if count > 2 * width:
+                    _add_scaled(
+                        grad_t, at + 2 * width, count - 2 * width, values[m], part_2
+                    )
+
+
+@njit(cache=True)
+def _add_scaled(array, offset, count, scale, part):
+    """Add ``scale * part`` to ``count`` entries of the flattened ``array``
+    from ``offset`` on."""
+    total = lanes.load(array, offset, count)
+    lanes.store(array, offset, count, lanes.multiply_add(total, scale, part))
 
 
 @njit(cache=True, parallel=True)
@@ -457,20 +519,16 @@ def csr_pass(
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
             rows = stop - start
-            for r in range(rows):
-                _csr_row_product(data, indices, indptr, start + r, coef_t, logits[r])
+            _csr_block_product(data, indices, indptr, start, coef_t, logits[:rows])
             residual = _class_major_block(buffer, n_params, rows)
             losses[t] += _block_pass(
                 logits[:rows], intercept, targets, labels, weights, start, kind,
                 proba, workspace, hessian_product, residual,
             )  # fmt: skip
             _add_row_sums(residual, grad_intercept[t])
-            for r in range(rows):
-                for k in range(n_params):
-                    row[k] = residual[k, r]
-                _csr_row_accumulate(
-                    data, indices, indptr, start + r, row, grad_coef_t[t]
-                )
+            _csr_block_accumulate(
+                data, indices, indptr, start, residual, grad_coef_t[t], row
+            )
     # Sum the shares straight into the (n_params, n_features) layout.
     grad_coef = np.empty((n_params, n_features), dtype=coef_t.dtype)
     for j in prange(n_features):

@@ -1,0 +1,173 @@
+"""SIMD registers as Numba values, for loops too short to vectorize.
+
+A sparse row's product with a coefficient table adds, for each stored
+feature, one short row of the table (one entry per class) to an accumulator.
+With a class count known only at run time, the compiler vectorizes that inner
+loop for long rows and falls back to narrow or scalar code for rows of ten or
+twenty classes, keeping the accumulator in memory. These intrinsics let a
+kernel hold the accumulator in registers instead: a :class:`Lanes` value is
+one 64-byte vector of float32 or float64 lanes (an AVX-512 register; LLVM
+splits it on narrower machines), loaded and stored with a lane count, so a
+row of any length is covered by whole registers whose last lanes are masked.
+
+Masked lanes are neither read nor written, so a register may start past the
+end of an array when its count is zero or less. The arithmetic rounds as the
+scalar code does (a product, then a sum: no fused multiply-add).
+
+Only C-contiguous arrays are accepted; offsets index their flattened data.
+"""
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.core.errors import TypingError
+from numba.extending import intrinsic, models, register_model
+
+REGISTER_BYTES = 64
+
+
+class Lanes(types.Type):
+    """One register of ``REGISTER_BYTES // itemsize`` lanes of ``dtype``."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.count = REGISTER_BYTES * 8 // dtype.bitwidth
+        super().__init__(name=f"Lanes({dtype})")
+
+
+@register_model(Lanes)
+class _LanesModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        element = dmm.lookup(fe_type.dtype).get_value_type()
+        super().__init__(dmm, fe_type, ir.VectorType(element, fe_type.count))
+
+
+def _lanes_of(array):
+    """The register type for ``array``, which must be a C-contiguous float
+    array."""
+    if not (
+        isinstance(array, types.Array)
+        and array.layout == "C"
+        and isinstance(array.dtype, types.Float)
+    ):
+        raise TypingError(f"lanes need a C-contiguous float array, not {array}")
+    return Lanes(array.dtype)
+
+
+def _splat(builder, vector_type, scalar):
+    """A vector with ``scalar`` in every lane."""
+    lane_indices = ir.VectorType(ir.IntType(32), vector_type.count)
+    first = builder.insert_element(
+        ir.Constant(vector_type, None), scalar, ir.Constant(ir.IntType(32), 0)
+    )
+    return builder.shuffle_vector(first, first, ir.Constant(lane_indices, None))
+
+
+def _mask(builder, lanes, count):
+    """``lane < count`` for each lane, as LLVM's ``<n x i1>`` mask."""
+    index_type = ir.VectorType(count.type, lanes.count)
+    positions = ir.Constant(index_type, list(range(lanes.count)))
+    return builder.icmp_signed("<", positions, _splat(builder, index_type, count))
+
+
+def _masked_access(context, builder, array_type, array, offset, lanes, count):
+    """The pointer at ``offset``, the mask, the alignment and the LLVM
+    vector type of a masked load or store."""
+    vector_type = context.get_value_type(lanes)
+    data = context.make_array(array_type)(context, builder, array).data
+    pointer = builder.bitcast(builder.gep(data, [offset]), vector_type.as_pointer())
+    alignment = ir.Constant(ir.IntType(32), array_type.dtype.bitwidth // 8)
+    return pointer, _mask(builder, lanes, count), alignment, vector_type
+
+
+def _masked_intrinsic(builder, operation, vector_type, pointer_type):
+    """Declare ``llvm.masked.load`` or ``llvm.masked.store`` for the type."""
+    element = "f64" if isinstance(vector_type.element, ir.DoubleType) else "f32"
+    mask_type = ir.VectorType(ir.IntType(1), vector_type.count)
+    if operation == "load":
+        signature = ir.FunctionType(
+            vector_type, [pointer_type, ir.IntType(32), mask_type, vector_type]
+        )
+    else:
+        signature = ir.FunctionType(
+            ir.VoidType(), [vector_type, pointer_type, ir.IntType(32), mask_type]
+        )
+    name = f"llvm.masked.{operation}.v{vector_type.count}{element}.p0"
+    return cgutils.get_or_insert_function(builder.module, signature, name)
+
+
+@intrinsic
+def lane_count(typingctx, array):
+    """Lanes per register for the dtype of ``array``."""
+    lanes = _lanes_of(array)
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, lanes.count)
+
+    return types.intp(array), codegen
+
+
+@intrinsic
+def zeros(typingctx, array):
+    """A register of zeros of the dtype of ``array``."""
+    lanes = _lanes_of(array)
+
+    def codegen(context, builder, signature, args):
+        return ir.Constant(context.get_value_type(lanes), None)
+
+    return lanes(array), codegen
+
+
+@intrinsic
+def load(typingctx, array, offset, count):
+    """Elements ``offset, ..., offset + count - 1`` of the flattened
+    ``array`` in the first ``count`` lanes (at most all of them), zeros in
+    the others."""
+    lanes = _lanes_of(array)
+
+    def codegen(context, builder, signature, args):
+        array_value, offset_value, count_value = args
+        pointer, mask, alignment, vector_type = _masked_access(
+            context, builder, array, array_value, offset_value, lanes, count_value
+        )
+        function = _masked_intrinsic(builder, "load", vector_type, pointer.type)
+        zero = ir.Constant(vector_type, None)
+        return builder.call(function, [pointer, alignment, mask, zero])
+
+    return lanes(array, types.intp, types.intp), codegen
+
+
+@intrinsic
+def store(typingctx, array, offset, count, value):
+    """Write the first ``count`` lanes of ``value`` (at most all of them) to
+    the flattened ``array`` from ``offset`` on."""
+    lanes = _lanes_of(array)
+    if value != lanes:
+        raise TypingError(f"cannot store {value} in {array}")
+
+    def codegen(context, builder, signature, args):
+        array_value, offset_value, count_value, lanes_value = args
+        pointer, mask, alignment, vector_type = _masked_access(
+            context, builder, array, array_value, offset_value, lanes, count_value
+        )
+        function = _masked_intrinsic(builder, "store", vector_type, pointer.type)
+        builder.call(function, [lanes_value, pointer, alignment, mask])
+        return context.get_dummy_value()
+
+    return types.none(array, types.intp, types.intp, value), codegen
+
+
+@intrinsic
+def multiply_add(typingctx, accumulator, scale, value):
+    """``accumulator + scale * value`` lane by lane, rounded twice."""
+    if not isinstance(accumulator, Lanes) or value != accumulator:
+        raise TypingError("multiply_add takes two registers of one type")
+
+    def codegen(context, builder, signature, args):
+        accumulator_value, scale_value, lanes_value = args
+        vector_type = context.get_value_type(accumulator)
+        scale_value = context.cast(builder, scale_value, scale, accumulator.dtype)
+        product = builder.fmul(_splat(builder, vector_type, scale_value), lanes_value)
+        return builder.fadd(accumulator_value, product)
+
+    return accumulator(accumulator, scale, value), codegen
