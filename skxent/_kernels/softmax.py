@@ -33,6 +33,12 @@ long and contiguous, which the compiler turns into vector instructions,
 instead of over a handful of classes. ``exp`` is the one function evaluated
 for every entry; :func:`_exp_nonpositive` is a version that vectorizes too.
 
+Sparse rows are multiplied here, not by BLAS: for each stored feature a row
+of ``n_params`` coefficients is gathered (and, for the gradient, a row of
+``n_params`` residuals scattered back). Rows of a few tens of entries, of a
+length known only at run time, are too short for the compiler's vectorized
+loops, so these kernels keep them in SIMD registers (:mod:`.lanes`).
+
 Hard labels are passed as the class of each sample (``labels``) with an empty
 target matrix, and probabilities are stored only when ``proba`` has columns:
 for L-BFGS, which never asks for Hessian-vector products, a pass over
