@@ -83,6 +83,8 @@ class LinearSoftmaxLoss:
         self._layout = (
             "csr" if sp.issparse(X) else "fused" if X.flags.c_contiguous else "blas"
         )
+        if self._layout == "csr":
+            _check_column_indices(X)
 
     @property
     def n_coef(self):
@@ -161,3 +163,15 @@ class LinearSoftmaxLoss:
             *self.unpack(vector), hessian_product=True
         )
         return self._scaled(vector, hess_coef, hess_intercept)
+
+
+def _check_column_indices(X):
+    """Raise if CSR ``X`` stores a column index outside ``0..n_features - 1``
+    (scipy checks them only on request); the sparse kernels index the
+    coefficients with them unchecked."""
+    if X.nnz and not (X.indices.min() >= 0 and X.indices.max() < X.shape[1]):
+        raise ValueError(
+            f"The sparse X stores column indices outside 0..{X.shape[1] - 1} "
+            f"(it has {X.shape[1]} columns): it is malformed. Rebuild it; "
+            "scipy's X.check_format(full_check=True) reports such faults."
+        )

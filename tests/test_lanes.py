@@ -27,6 +27,7 @@ def _store(source, array, offset, count):
 
 @njit
 def _multiply_add(accumulator, scale, value):
+    """``accumulator + scale * value`` through full registers."""
     out = np.empty_like(accumulator)
     total = lanes.multiply_add(
         lanes.load(accumulator, 0, accumulator.shape[0]),
@@ -39,25 +40,26 @@ def _multiply_add(accumulator, scale, value):
 
 @njit
 def _zeros(array):
+    """The register ``zeros`` returns, written out whole."""
     out = np.full(lanes.lane_count(array), np.nan, dtype=array.dtype)
     lanes.store(out, 0, out.shape[0], lanes.zeros(array))
     return out
 
 
-def lane_count(dtype):
+def expected_lane_count(dtype):
     return lanes.REGISTER_BYTES // np.dtype(dtype).itemsize
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_lane_count_fills_one_register(dtype):
-    n = lane_count(dtype)
+    n = expected_lane_count(dtype)
     assert _zeros(np.zeros(1, dtype)).shape == (n,)
     assert_array_equal(_zeros(np.ones(3, dtype)), np.zeros(n, dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_load_reads_count_lanes_and_zeros_the_rest(dtype):
-    n = lane_count(dtype)
+    n = expected_lane_count(dtype)
     array = np.arange(1, 3 * n + 1, dtype=dtype)
     for offset in (0, 1, n, 2 * n - 1):
         for count in (-5, 0, 1, n - 1, n, n + 7):
@@ -71,7 +73,7 @@ def test_load_reads_count_lanes_and_zeros_the_rest(dtype):
 def test_masked_lanes_are_not_read_even_past_the_end(dtype):
     # The kernels rely on it: a register whose count is zero or less may
     # start past the end of its array.
-    n = lane_count(dtype)
+    n = expected_lane_count(dtype)
     array = np.arange(1, 4, dtype=dtype)
     assert_array_equal(_load(array, 3, 0), np.zeros(n, dtype))
     assert_array_equal(_load(array, 1_000_000, -4), np.zeros(n, dtype))
@@ -80,7 +82,7 @@ def test_masked_lanes_are_not_read_even_past_the_end(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_store_writes_count_lanes_only(dtype):
-    n = lane_count(dtype)
+    n = expected_lane_count(dtype)
     source = np.arange(1, n + 1, dtype=dtype)
     for offset, count in [(0, n), (0, 3), (5, 1), (2, n + 4), (0, 0), (4, -1)]:
         written = min(max(count, 0), n)
@@ -94,7 +96,7 @@ def test_store_writes_count_lanes_only(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_multiply_add_rounds_like_numpy(dtype):
-    n = lane_count(dtype)
+    n = expected_lane_count(dtype)
     rng = np.random.default_rng(0)
     accumulator = rng.standard_normal(n).astype(dtype)
     value = rng.standard_normal(n).astype(dtype)
@@ -105,8 +107,33 @@ def test_multiply_add_rounds_like_numpy(dtype):
     assert_array_equal(_multiply_add(accumulator, scale, value), expected)
 
 
-def test_only_c_contiguous_float_arrays_are_accepted():
-    with pytest.raises(TypingError, match="C-contiguous float array"):
-        _zeros(np.zeros((4, 4))[:, ::2])
-    with pytest.raises(TypingError, match="C-contiguous float array"):
-        _zeros(np.zeros(4, dtype=np.int64))
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.zeros((4, 4))[:, ::2],
+        np.zeros(4, dtype=np.int64),
+        np.zeros(4, dtype=np.float16),
+    ],
+    ids=["strided", "int64", "float16"],
+)
+def test_only_c_contiguous_float32_and_float64_arrays_are_accepted(array):
+    with pytest.raises(TypingError, match="C-contiguous float32 or float64"):
+        _zeros(array)
+
+
+def test_read_only_arrays_are_loaded_but_never_stored_into():
+    source = np.arange(8.0)
+    source.flags.writeable = False
+    assert_array_equal(_load(source, 0, 8), source)
+    with pytest.raises(TypingError, match="read-only"):
+        _store(np.ones(8), source, 0, 8)
+
+
+def test_offsets_counts_and_scales_must_be_numbers():
+    array = np.arange(16.0)
+    with pytest.raises(TypingError, match="offset must be an integer"):
+        _load(array, 2.5, 8)
+    with pytest.raises(TypingError, match="count must be an integer"):
+        _load(array, 0, 8.0)
+    with pytest.raises(TypingError, match="scale must be a number"):
+        _multiply_add(array[:8], np.ones(2), array[8:])

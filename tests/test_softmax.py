@@ -809,6 +809,19 @@ def test_bad_sample_weight_and_bad_predict_input():
         model.predict_proba(with_value(X, np.nan))
 
 
+@pytest.mark.parametrize("bad_index", [-1, 5, 2**31 - 1])
+def test_malformed_sparse_column_indices_raise_instead_of_reading_out_of_bounds(
+    bad_index,
+):
+    # scipy builds such a matrix without complaint; the sparse kernels would
+    # read coefficients outside their array.
+    X = sp.random(30, 5, density=0.5, format="csr", random_state=0)
+    X.indices[3] = bad_index
+    y = np.arange(30) % 3
+    with pytest.raises(ValueError, match=r"column indices outside 0\.\.4"):
+        SoftmaxClassifier().fit(X, y)
+
+
 # --- fitted attributes and methods ---------------------------------------------
 
 

@@ -324,14 +324,20 @@ def test_dense_c_dense_f_csr_and_strided_layouts_agree(kind, n_classes, fit_inte
 
 # The sparse row kernels hold classes in registers of 8 (float64) or 16
 # (float32) lanes, three registers per walk over a row: these counts fill one,
-# two and three registers exactly, spill into the next, and need two walks.
-REGISTER_CLASS_COUNTS = (2, 7, 8, 9, 16, 17, 24, 25, 33, 48, 49, 50)
+# two and three registers of either width exactly, spill into the next, and
+# need two or more walks.
+REGISTER_CLASS_COUNTS = (2, 7, 8, 9, 16, 17, 24, 25, 32, 33, 48, 49, 64, 65, 97)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_classes", REGISTER_CLASS_COUNTS)
 def test_csr_matches_dense_for_class_counts_around_register_sizes(n_classes, dtype):
-    X, P, weights = make_problem(18, n_samples=150, n_features=7, n_classes=n_classes)
+    X, P, weights = make_problem(
+        n_classes, n_samples=150, n_features=7, n_classes=n_classes
+    )
+    # Rows with no stored value and with one.
+    X[:10] = 0.0
+    X[10:20, 1:] = 0.0
     X = X.astype(dtype)
     n_params = n_params_for(n_classes)
     results = []

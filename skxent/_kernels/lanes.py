@@ -14,7 +14,15 @@ Masked lanes are neither read nor written, so a register may start past the
 end of an array when its count is zero or less. The arithmetic rounds as the
 scalar code does (a product, then a sum: no fused multiply-add).
 
-Only C-contiguous arrays are accepted; offsets index their flattened data.
+Only C-contiguous float32 and float64 arrays are accepted; offsets index
+their flattened data, which is taken to be aligned to its item size, as
+Numba's own loads take it.
+
+The masked accesses are declared with typed pointers, as llvmlite writes its
+IR, and LLVM upgrades them to its current form when it reads the module.
+Numba decides whether a cached kernel is stale from the source file that
+defines it alone: after editing this module, clear the kernels' caches
+(their ``__pycache__`` folders) so that they are compiled anew.
 """
 
 from llvmlite import ir
@@ -26,12 +34,17 @@ from numba.extending import intrinsic, models, register_model
 REGISTER_BYTES = 64
 
 
+# LLVM's names for the element types in intrinsic names.
+_ELEMENT_NAMES = {types.float32: "f32", types.float64: "f64"}
+
+
 class Lanes(types.Type):
-    """One register of ``REGISTER_BYTES // itemsize`` lanes of ``dtype``."""
+    """One register of ``width = REGISTER_BYTES // itemsize`` lanes of
+    ``dtype``."""
 
     def __init__(self, dtype):
         self.dtype = dtype
-        self.count = REGISTER_BYTES * 8 // dtype.bitwidth
+        self.width = REGISTER_BYTES * 8 // dtype.bitwidth
         super().__init__(name=f"Lanes({dtype})")
 
 
@@ -39,19 +52,29 @@ class Lanes(types.Type):
 class _LanesModel(models.PrimitiveModel):
     def __init__(self, dmm, fe_type):
         element = dmm.lookup(fe_type.dtype).get_value_type()
-        super().__init__(dmm, fe_type, ir.VectorType(element, fe_type.count))
+        super().__init__(dmm, fe_type, ir.VectorType(element, fe_type.width))
 
 
-def _lanes_of(array):
-    """The register type for ``array``, which must be a C-contiguous float
-    array."""
+def _lanes_of(array, *, writable=False):
+    """The register type for ``array``, which must be a C-contiguous
+    float32 or float64 array (and writable if asked)."""
     if not (
         isinstance(array, types.Array)
         and array.layout == "C"
-        and isinstance(array.dtype, types.Float)
+        and array.dtype in _ELEMENT_NAMES
     ):
-        raise TypingError(f"lanes need a C-contiguous float array, not {array}")
+        raise TypingError(
+            f"lanes need a C-contiguous float32 or float64 array, not {array}"
+        )
+    if writable and not array.mutable:
+        raise TypingError(f"cannot store into the read-only {array}")
     return Lanes(array.dtype)
+
+
+def _check_integers(**arguments):
+    for name, value in arguments.items():
+        if not isinstance(value, types.Integer):
+            raise TypingError(f"the {name} must be an integer, not {value}")
 
 
 def _splat(builder, vector_type, scalar):
@@ -65,8 +88,8 @@ def _splat(builder, vector_type, scalar):
 
 def _mask(builder, lanes, count):
     """``lane < count`` for each lane, as LLVM's ``<n x i1>`` mask."""
-    index_type = ir.VectorType(count.type, lanes.count)
-    positions = ir.Constant(index_type, list(range(lanes.count)))
+    index_type = ir.VectorType(count.type, lanes.width)
+    positions = ir.Constant(index_type, list(range(lanes.width)))
     return builder.icmp_signed("<", positions, _splat(builder, index_type, count))
 
 
@@ -80,9 +103,9 @@ def _masked_access(context, builder, array_type, array, offset, lanes, count):
     return pointer, _mask(builder, lanes, count), alignment, vector_type
 
 
-def _masked_intrinsic(builder, operation, vector_type, pointer_type):
+def _masked_intrinsic(builder, operation, lanes, vector_type, pointer_type):
     """Declare ``llvm.masked.load`` or ``llvm.masked.store`` for the type."""
-    element = "f64" if isinstance(vector_type.element, ir.DoubleType) else "f32"
+    element = _ELEMENT_NAMES[lanes.dtype]
     mask_type = ir.VectorType(ir.IntType(1), vector_type.count)
     if operation == "load":
         signature = ir.FunctionType(
@@ -102,7 +125,7 @@ def lane_count(typingctx, array):
     lanes = _lanes_of(array)
 
     def codegen(context, builder, signature, args):
-        return context.get_constant(types.intp, lanes.count)
+        return context.get_constant(types.intp, lanes.width)
 
     return types.intp(array), codegen
 
@@ -124,13 +147,14 @@ def load(typingctx, array, offset, count):
     ``array`` in the first ``count`` lanes (at most all of them), zeros in
     the others."""
     lanes = _lanes_of(array)
+    _check_integers(offset=offset, count=count)
 
     def codegen(context, builder, signature, args):
         array_value, offset_value, count_value = args
         pointer, mask, alignment, vector_type = _masked_access(
             context, builder, array, array_value, offset_value, lanes, count_value
         )
-        function = _masked_intrinsic(builder, "load", vector_type, pointer.type)
+        function = _masked_intrinsic(builder, "load", lanes, vector_type, pointer.type)
         zero = ir.Constant(vector_type, None)
         return builder.call(function, [pointer, alignment, mask, zero])
 
@@ -141,7 +165,8 @@ def load(typingctx, array, offset, count):
 def store(typingctx, array, offset, count, value):
     """Write the first ``count`` lanes of ``value`` (at most all of them) to
     the flattened ``array`` from ``offset`` on."""
-    lanes = _lanes_of(array)
+    lanes = _lanes_of(array, writable=True)
+    _check_integers(offset=offset, count=count)
     if value != lanes:
         raise TypingError(f"cannot store {value} in {array}")
 
@@ -150,7 +175,7 @@ def store(typingctx, array, offset, count, value):
         pointer, mask, alignment, vector_type = _masked_access(
             context, builder, array, array_value, offset_value, lanes, count_value
         )
-        function = _masked_intrinsic(builder, "store", vector_type, pointer.type)
+        function = _masked_intrinsic(builder, "store", lanes, vector_type, pointer.type)
         builder.call(function, [lanes_value, pointer, alignment, mask])
         return context.get_dummy_value()
 
@@ -162,6 +187,8 @@ def multiply_add(typingctx, accumulator, scale, value):
     """``accumulator + scale * value`` lane by lane, rounded twice."""
     if not isinstance(accumulator, Lanes) or value != accumulator:
         raise TypingError("multiply_add takes two registers of one type")
+    if not isinstance(scale, types.Number):
+        raise TypingError(f"the scale must be a number, not {scale}")
 
     def codegen(context, builder, signature, args):
         accumulator_value, scale_value, lanes_value = args

@@ -439,8 +439,9 @@ def _csr_block_product(data, indices, indptr, start, coef_t, out):
             total_0 = lanes.zeros(coef_t)
             total_1 = lanes.zeros(coef_t)
             total_2 = lanes.zeros(coef_t)
-            # The branches do not depend on the sample, so the compiler moves
-            # them out of the loop, which then uses only the registers needed.
+            # The branches do not depend on the stored feature: they are
+            # perfectly predicted (and the compiler can move them out of the
+            # loop), and classes past the count cost no loads.
             for m in range(values.shape[0]):
                 at = columns[m] * n_params + first
                 total_0 = lanes.multiply_add(
