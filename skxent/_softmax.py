@@ -67,7 +67,10 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         ``S / (K * sum_i s_i p_ik)``.
     solver : {"lbfgs", "newton-cg", "trust-ncg"}, default="lbfgs"
         scipy optimizer; the Newton-type solvers use an exact
-        Hessian-vector product. All reach the same optimum.
+        Hessian-vector product. All reach the same optimum. With many
+        features (sparse text data, for example) lbfgs spends much of its
+        time in its own bookkeeping, and ``"newton-cg"`` is often faster (see
+        :ref:`performance`).
     tol : float, default=1e-4
         Stopping tolerance (see :func:`skxent._solvers.minimize`).
     max_iter : int, default=100
