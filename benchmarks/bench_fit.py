@@ -205,8 +205,12 @@ def run_child(args):
         results["overhead"] = run_overhead(args)
     fit_names = [s for s in sections if s in FIT_PROBLEMS]
     if fit_names:
+        import _fit_compare
+
         print(
-            "\n  Fits (time: best of repeated fits within ~1 s, else one fit; iter: "
+            f"\n  Fits (time: best of {_fit_compare.ROUNDS} rounds of fits, "
+            f"round-robin, each round repeating a fit for up to "
+            f"~{_fit_compare.ROUND_SECONDS:g} s; iter: "
             "solver iterations; to 1e-6: first iteration whose objective, from "
             "loss_curve_, is within 1e-6 of the best)"
         )
