@@ -303,34 +303,29 @@ def _block_hessp(
 @njit(cache=True)
 def _block_pass(
     block, intercept, targets, labels, weights, start, kind, proba, workspace,
-    hessian_product, out,
+    hessian_product, buffer, intercept_share,
 ):  # fmt: skip
-    """Fill ``out`` with the logit gradient of ``block`` (or, with
-    ``hessian_product``, the Hessian-vector products); return the loss (0 for
-    Hessian-vector products)."""
+    """The logit gradient of ``block`` (or, with ``hessian_product``, its
+    Hessian-vector products), class-major ``(n_params, rows)`` in the start of
+    ``buffer``, its row sums added to ``intercept_share``. Returns ``(loss,
+    residual)``, the loss 0 for Hessian-vector products."""
+    rows, n_params = block.shape
+    residual = buffer[: n_params * rows].reshape((n_params, rows))
+    loss = 0.0
     if hessian_product:
         _block_hessp(
-            block, intercept, targets, weights, start, kind, proba, workspace, out
-        )
-        return 0.0
-    return _block_loss_residual(
-        block, intercept, targets, labels, weights, start, kind, proba, workspace,
-        out,
-    )  # fmt: skip
-
-
-@njit(cache=True)
-def _class_major_block(buffer, n_params, rows):
-    """A contiguous ``(n_params, rows)`` view of the start of ``buffer``."""
-    return buffer[: n_params * rows].reshape((n_params, rows))
-
-
-@njit(cache=True)
-def _add_row_sums(block, out):
-    """``out += block.sum(axis=1)``, the intercept's share of a block."""
-    for k in range(block.shape[0]):
-        for r in range(block.shape[1]):
-            out[k] += block[k, r]
+            block, intercept, targets, weights, start, kind, proba, workspace,
+            residual,
+        )  # fmt: skip
+    else:
+        loss = _block_loss_residual(
+            block, intercept, targets, labels, weights, start, kind, proba,
+            workspace, residual,
+        )  # fmt: skip
+    for k in range(n_params):
+        for r in range(rows):
+            intercept_share[k] += residual[k, r]
+    return loss, residual
 
 
 @njit(cache=True)
@@ -375,12 +370,11 @@ def dense_pass(
             # than class-major W X_b^T; the gradient product wants the
             # residual class-major, R_b X_b.
             np.dot(X[start:stop], coef_t, logits[:rows])
-            residual = _class_major_block(buffer, n_params, rows)
-            losses[t] += _block_pass(
+            loss, residual = _block_pass(
                 logits[:rows], intercept, targets, labels, weights, start, kind,
-                proba, workspace, hessian_product, residual,
+                proba, workspace, hessian_product, buffer, grad_intercept[t],
             )  # fmt: skip
-            _add_row_sums(residual, grad_intercept[t])
+            losses[t] += loss
             np.dot(residual, X[start:stop], product)
             _add(grad_coef[t], product)
     return losses.sum(), _sum_shares(grad_coef), _sum_shares(grad_intercept)
@@ -406,15 +400,14 @@ def logits_pass(
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
             rows = stop - start
-            residual = _class_major_block(buffer, n_params, rows)
-            losses[t] += _block_pass(
+            loss, residual = _block_pass(
                 logits[start:stop], intercept, targets, labels, weights, start,
-                kind, proba, workspace, hessian_product, residual,
+                kind, proba, workspace, hessian_product, buffer, grad_intercept[t],
             )  # fmt: skip
+            losses[t] += loss
             for r in range(rows):
                 for k in range(n_params):
                     logits[start + r, k] = residual[k, r]
-            _add_row_sums(residual, grad_intercept[t])
     return losses.sum(), _sum_shares(grad_intercept)
 
 
@@ -527,12 +520,11 @@ def csr_pass(
             stop = min(start + BLOCK_ROWS, share_stop)
             rows = stop - start
             _csr_block_product(data, indices, indptr, start, coef_t, logits[:rows])
-            residual = _class_major_block(buffer, n_params, rows)
-            losses[t] += _block_pass(
+            loss, residual = _block_pass(
                 logits[:rows], intercept, targets, labels, weights, start, kind,
-                proba, workspace, hessian_product, residual,
+                proba, workspace, hessian_product, buffer, grad_intercept[t],
             )  # fmt: skip
-            _add_row_sums(residual, grad_intercept[t])
+            losses[t] += loss
             _csr_block_accumulate(
                 data, indices, indptr, start, residual, grad_coef_t[t], row
             )
