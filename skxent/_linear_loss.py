@@ -96,18 +96,46 @@ class LinearSoftmaxLoss:
     def unpack(self, params):
         """``(coef, intercept)``: ``coef`` in the dtype of ``X``, both views
         of ``params`` where the dtype allows."""
-        coef = params[: self.n_coef].reshape(self.n_params, -1)
-        coef = coef.astype(self.X.dtype, copy=False)
-        if self.fit_intercept:
-            intercept = params[self.n_coef :]
-        else:
-            intercept = np.zeros(self.n_params)
-        return coef, intercept
+        coef, intercept = self._split(params)
+        return coef.astype(self.X.dtype, copy=False), intercept
 
-    def _data_pass(self, coef, intercept, hessian_product):
-        """The kernels' ``(loss sum, coef part, intercept part)`` for the
-        layout of ``X``: the gradient, or the Hessian-vector product with the
-        direction ``(coef, intercept)``."""
+    def _split(self, params):
+        """``(coef, intercept)`` as float64 views of ``params``, the intercept
+        zeros when not fitted."""
+        coef = params[: self.n_coef].reshape(self.n_params, -1)
+        if self.fit_intercept:
+            return coef, params[self.n_coef :]
+        return coef, np.zeros(self.n_params)
+
+    def _data_pass(self, params, hessian_product):
+        """The kernels' ``(loss sum, coef part, intercept part)`` at
+        ``params``: the gradient, or the Hessian-vector product with the
+        direction ``params``.
+
+        The softmax sees only differences of logits. With a row of
+        coefficients per class and dense ``X``, the kernels take them
+        relative to the first class's, whose logit is then 0: one row fewer
+        to multiply with ``X``. The first class's part is minus the sum of
+        the others': a sample's logit gradient sums to 0 over the classes,
+        and so does its Hessian times any direction. (Sparse rows cost per
+        register of classes, not per class: there one row fewer rarely saves
+        anything.)
+        """
+        coef, intercept = self._split(params)
+        relative = self.n_params > 1 and self._layout != "csr"
+        if relative:
+            coef, intercept = coef[1:] - coef[0], intercept[1:] - intercept[0]
+        loss, part_coef, part_intercept = self._layout_pass(
+            coef.astype(self.X.dtype, copy=False), intercept, hessian_product
+        )
+        if relative:
+            part_coef = _with_first_class(part_coef)
+            part_intercept = _with_first_class(part_intercept)
+        return loss, part_coef, part_intercept
+
+    def _layout_pass(self, coef, intercept, hessian_product):
+        """:meth:`_data_pass` for the layout of ``X``, on the coefficients
+        and intercepts the kernels take."""
         X = self.X
         shared = (
             self._targets_t, self._labels, self.sample_weight, self.kind,
@@ -138,9 +166,7 @@ class LinearSoftmaxLoss:
 
     def loss_gradient(self, params):
         """Return ``(F(params), grad F(params))`` as float64."""
-        loss, grad_coef, grad_intercept = self._data_pass(
-            *self.unpack(params), hessian_product=False
-        )
+        loss, grad_coef, grad_intercept = self._data_pass(params, hessian_product=False)
         if self._proba.shape[1]:
             self._proba_at = params.copy()
         penalized = params[: self.n_coef]
@@ -159,10 +185,17 @@ class LinearSoftmaxLoss:
             )
         if self._proba_at is None or not np.array_equal(params, self._proba_at):
             self.loss_gradient(params)
-        _, hess_coef, hess_intercept = self._data_pass(
-            *self.unpack(vector), hessian_product=True
-        )
+        _, hess_coef, hess_intercept = self._data_pass(vector, hessian_product=True)
         return self._scaled(vector, hess_coef, hess_intercept)
+
+
+def _with_first_class(part):
+    """The parts of the classes after the first, in float64, preceded by the
+    first class's: minus their sum."""
+    full = np.empty((part.shape[0] + 1, *part.shape[1:]))
+    full[1:] = part
+    full[0] = -full[1:].sum(axis=0)
+    return full
 
 
 def _check_column_indices(X):

@@ -137,3 +137,23 @@ def test_offsets_counts_and_scales_must_be_numbers():
         _load(array, 0, 8.0)
     with pytest.raises(TypingError, match="scale must be a number"):
         _multiply_add(array[:8], np.ones(2), array[8:])
+
+
+@njit
+def _prefetch_everywhere(array):
+    """Prefetch every element of ``array``, then one past its end."""
+    for offset in range(array.size + 1):
+        lanes.prefetch(array, offset)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prefetch_changes_nothing(dtype):
+    array = np.arange(40, dtype=dtype).reshape(4, 10)
+    before = array.copy()
+    _prefetch_everywhere(array)
+    assert_array_equal(array, before)
+
+
+def test_prefetch_refuses_non_integer_offsets():
+    with pytest.raises(TypingError, match="offset must be an integer"):
+        njit(lambda a: lanes.prefetch(a, 1.5))(np.zeros(3))

@@ -125,34 +125,52 @@ def n_params_for(n_classes):
 
 def exp_nonpositive(x):
     out = np.empty_like(x)
-    kernels._exp_nonpositive(x, out, np.empty(x.shape, dtype=np.int64))
+    kernels._exp_nonpositive(x, out, np.empty(x.shape, dtype=kernels._bits_dtype(x)))
     return out
 
 
-def test_exp_nonpositive_is_within_one_ulp_of_numpy():
+# Arguments whose exp is the smallest normal number, per dtype.
+SMALLEST = {np.float64: -708.39, np.float32: -87.33}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_nonpositive_is_within_one_ulp_of_numpy(dtype):
     rng = np.random.default_rng(40)
     # Whole range of normal results, and small arguments where exp ~ 1 + x.
     x = np.concatenate(
-        [-rng.uniform(0, 708.39, 200_000), -rng.uniform(0, 1e-3, 10_000)]
+        [-rng.uniform(0, -SMALLEST[dtype], 200_000), -rng.uniform(0, 1e-3, 10_000)]
+    ).astype(dtype)
+    # The exact exp of the rounded argument, rounded once to the dtype.
+    expected = np.exp(x.astype(np.float64)).astype(dtype)
+    ulps = np.abs(exp_nonpositive(x).astype(np.float64) - expected) / np.spacing(
+        expected
     )
-    expected = np.exp(x)
-    assert np.max(np.abs(exp_nonpositive(x) - expected) / np.spacing(expected)) <= 1
+    assert np.max(ulps) <= 1
 
 
-def test_exp_nonpositive_edge_cases():
-    x = np.array([0.0, -0.0, -5e-324, -np.log(2) / 2, -708.39, -708.4, -1e4, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_nonpositive_edge_cases(dtype):
+    smallest = SMALLEST[dtype]
+    x = np.array(
+        [0.0, -0.0, -np.finfo(dtype).smallest_subnormal, -np.log(2) / 2,
+         smallest, smallest - 0.01, -1e4, -np.inf],
+        dtype=dtype,
+    )  # fmt: skip
     out = exp_nonpositive(x)
+    assert out.dtype == dtype
+    eps = np.finfo(dtype).eps
     assert_array_equal(out[:3], 1.0)
-    assert out[3] == pytest.approx(np.sqrt(0.5), rel=2.3e-16)
-    assert 0 < out[4] == pytest.approx(np.exp(-708.39), rel=2.3e-16)
+    assert out[3] == pytest.approx(np.sqrt(0.5), rel=eps)
+    assert 0 < out[4] == pytest.approx(np.exp(np.float64(x[4])), rel=eps)
     # Results below the normal range (np.exp gives subnormals) are flushed.
     assert_array_equal(out[5:], 0.0)
     # NaN propagates, also through the vectorized body of the loop.
-    x = np.linspace(-30.0, 0.0, 67)
+    x = np.linspace(-30.0, 0.0, 67).astype(dtype)
     x[[5, 40]] = np.nan
     out = exp_nonpositive(x)
     assert_array_equal(np.isnan(out), np.isnan(x))
-    assert_allclose(out[~np.isnan(x)], np.exp(x[~np.isnan(x)]), rtol=2.3e-16)
+    finite = x[~np.isnan(x)].astype(np.float64)
+    assert_allclose(out[~np.isnan(x)], np.exp(finite), rtol=eps)
 
 
 # --- values, gradients and Hessian-vector products ---------------------------
@@ -320,6 +338,43 @@ def test_dense_c_dense_f_csr_and_strided_layouts_agree(kind, n_classes, fit_inte
         assert other_value == pytest.approx(value, rel=1e-12), name
         assert_allclose(other_grad, grad, rtol=1e-10, atol=1e-14, err_msg=name)
         assert_allclose(other_hess, hess, rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("kind", "hard_labels"),
+    [(kernels.FORWARD, False), (kernels.FORWARD, True), (kernels.REVERSE_KL, False)],
+    ids=["forward", "forward-labels", "reverse_kl"],
+)
+def test_relative_coefficients_match_one_row_per_class(kind, hard_labels):
+    # The loss layer hands dense kernels the coefficients relative to the
+    # first class's (one row fewer) and rebuilds the first class's part;
+    # the kernels given every class's row must agree with it.
+    X, P, weights = make_problem(18, n_samples=300, n_classes=4)
+    targets = P.argmax(axis=1) if hard_labels else P
+    loss = make_loss(X, targets, weights, kind=kind, n_params=4, fit_intercept=True)
+    params, direction = random_params(loss, 19), random_params(loss, 20)
+    value, grad, hess = evaluate(loss, params, direction)
+
+    shared = (loss._targets_t, loss._labels, weights, kind)
+    proba = np.empty((4, X.shape[0]))
+    coef, intercept = loss._split(params)
+    loss_sum, grad_coef, grad_intercept = kernels.dense_pass(
+        X, coef, intercept, *shared, proba, False, 2
+    )
+    _, hess_coef, hess_intercept = kernels.dense_pass(
+        X, *loss._split(direction), *shared, proba, True, 2
+    )
+    total, strength = weights.sum(), loss.l2_reg_strength
+    assert value == pytest.approx(
+        loss_sum / total + strength * (coef**2).sum() / 2, rel=1e-12
+    )
+    for got, part_coef, part_intercept, at in [
+        (grad, grad_coef, grad_intercept, params),
+        (hess, hess_coef, hess_intercept, direction),
+    ]:
+        expected = np.concatenate([part_coef.ravel(), part_intercept]) / total
+        expected[: coef.size] += strength * at[: coef.size]
+        assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
 
 
 # The sparse row kernels hold classes in registers of 8 (float64) or 16

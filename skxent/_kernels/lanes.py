@@ -198,3 +198,30 @@ def multiply_add(typingctx, accumulator, scale, value):
         return builder.fadd(accumulator_value, product)
 
     return accumulator(accumulator, scale, value), codegen
+
+
+@intrinsic
+def prefetch(typingctx, array, offset):
+    """Ask the processor to bring the cache line that holds element
+    ``offset`` of the flattened ``array`` into all its caches, without
+    waiting for it. A hint: it changes no value and cannot fault."""
+    _lanes_of(array)
+    _check_integers(offset=offset)
+
+    def codegen(context, builder, signature, args):
+        array_value, offset_value = args
+        data = context.make_array(array)(context, builder, array_value).data
+        byte_pointer = ir.IntType(8).as_pointer()
+        pointer = builder.bitcast(builder.gep(data, [offset_value]), byte_pointer)
+        flag = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, flag, flag, flag]),
+            "llvm.prefetch.p0",
+        )
+        # A read (0), kept in every cache level (3), of data (1).
+        read, keep_everywhere, data_cache = (ir.Constant(flag, v) for v in (0, 3, 1))
+        builder.call(function, [pointer, read, keep_everywhere, data_cache])
+        return context.get_dummy_value()
+
+    return types.none(array, types.intp), codegen

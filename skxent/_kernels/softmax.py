@@ -47,9 +47,11 @@ writes nothing per sample.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import overload
 
 from skxent._kernels import lanes
 
@@ -60,45 +62,97 @@ REVERSE_KL = 1
 BLOCK_ROWS = 128
 
 # exp(x) = 2**k exp(r) with k = rint(x / ln 2) and |r| <= ln(2) / 2; ln 2 is
-# split in two (Cody and Waite) so that x - k ln 2 is exact, and exp(r) is
-# its Taylor polynomial of degree 13, whose truncation error on that interval
-# is below (ln(2) / 2)**14 / 14! < 5e-18 relative.
-_LOG2_E = 1.4426950408889634
-_LN2_HIGH = 6.93147180369123816490e-01
-_LN2_LOW = 1.90821492927058770002e-10
-_EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(14))
-# Below this, exp(x) is subnormal (under 2.2e-308) and flushed to 0.
-_EXP_SMALLEST = -708.3964185322641
-_FLOAT64_EXPONENT_BIAS = 1023
-_FLOAT64_MANTISSA_BITS = 52
+# split in two (Cody and Waite) so that x - k ln 2 is exact, and exp(r) is its
+# Taylor polynomial: of degree 13 in float64, whose truncation error on that
+# interval is below (ln(2) / 2)**14 / 14! < 5e-18 relative, and of degree 7 in
+# float32, below (ln(2) / 2)**8 / 8! < 6e-9. Float32 data get float32
+# arithmetic (twice the lanes per instruction, half the terms), as in
+# scikit-learn's loss functions.
+_ExpConstants = namedtuple(
+    "_ExpConstants",
+    "log2_e ln2_high ln2_low taylor smallest exponent_bias mantissa_bits",
+)
+_EXP_CONSTANTS = {
+    np.dtype(np.float64): _ExpConstants(
+        log2_e=1.4426950408889634,
+        ln2_high=6.93147180369123816490e-01,
+        ln2_low=1.90821492927058770002e-10,
+        taylor=tuple(1.0 / math.factorial(j) for j in range(14)),
+        # Below this, exp(x) is subnormal (under 2.2e-308) and flushed to 0.
+        smallest=-708.3964185322641,
+        exponent_bias=1023,
+        mantissa_bits=52,
+    ),
+    np.dtype(np.float32): _ExpConstants(
+        log2_e=np.float32(1.4426950408889634),
+        ln2_high=np.float32(0.693359375),
+        ln2_low=np.float32(-2.12194440e-4),
+        taylor=tuple(np.float32(1.0 / math.factorial(j)) for j in range(8)),
+        # exp of this is the smallest normal float32, 1.2e-38.
+        smallest=np.float32(np.log(np.finfo(np.float32).tiny)),
+        exponent_bias=127,
+        mantissa_bits=23,
+    ),
+}
+# The signed integers as wide as each float, for exponent bit patterns.
+_BITS_DTYPES = {np.dtype(np.float64): np.int64, np.dtype(np.float32): np.int32}
+
+
+def _by_dtype(table, doc):
+    """A function of an array that returns ``table[array.dtype]``, in
+    Python and in compiled code (where the entry is a compile-time
+    constant)."""
+
+    def lookup(values):
+        return table[values.dtype]
+
+    @overload(lookup)
+    def _compiled(values):
+        entry = table[np.dtype(values.dtype.name)]
+        return lambda values: entry
+
+    lookup.__doc__ = doc
+    return lookup
+
+
+_exp_constants = _by_dtype(
+    _EXP_CONSTANTS, "The :func:`_exp_nonpositive` constants for the dtype of an array."
+)
+_bits_dtype = _by_dtype(
+    _BITS_DTYPES, "The integer dtype as wide as the float dtype of an array."
+)
 
 
 @njit(cache=True, fastmath={"contract"})
 def _exp_nonpositive(x, out, scale_bits):
     """``out = exp(x)`` elementwise for ``x <= 0`` (NaN stays NaN), within
-    about 1 ulp; results below the normal range are 0.
+    about 1 ulp of ``x``'s dtype; results below the normal range are 0.
 
     Unlike ``np.exp`` in compiled code, which calls the C library once per
     element, the loops here have no calls or branches and vectorize.
-    ``scale_bits`` is an int64 scratch array as long as ``x``.
+    ``scale_bits`` is a scratch array as long as ``x``, of the integer dtype
+    as wide as its own (:func:`_bits_dtype`).
     """
-    n = x.shape[0]
-    for i in range(n):
+    constants = _exp_constants(x)
+    taylor = constants.taylor
+    degree = len(taylor) - 1
+    zero = x.dtype.type(0.0)
+    for i in range(x.shape[0]):
         # Arguments below the normal range, -inf and NaN go through the
         # polynomial as 0 (an integer k must stay defined), then are replaced:
         # by 0, or by NaN itself.
-        in_range = x[i] >= _EXP_SMALLEST
-        v = x[i] if in_range else 0.0
-        k = np.rint(v * _LOG2_E)
-        r = (v - k * _LN2_HIGH) - k * _LN2_LOW
-        p = _EXP_TAYLOR[13]
-        for j in range(12, -1, -1):
-            p = p * r + _EXP_TAYLOR[j]
-        out[i] = p if in_range else (0.0 if x[i] < 0.0 else x[i])
-        # 2**k from its bit pattern: k is an integer in [-1022, 0].
-        scale_bits[i] = (np.int64(k) + _FLOAT64_EXPONENT_BIAS) << _FLOAT64_MANTISSA_BITS
-    scale = scale_bits.view(np.float64)
-    for i in range(n):
+        in_range = x[i] >= constants.smallest
+        v = x[i] if in_range else zero
+        k = np.rint(v * constants.log2_e)
+        r = (v - k * constants.ln2_high) - k * constants.ln2_low
+        p = taylor[degree]
+        for j in range(degree - 1, -1, -1):
+            p = p * r + taylor[j]
+        out[i] = p if in_range else (zero if x[i] < zero else x[i])
+        # 2**k from its bit pattern: k is an integer in [1 - bias, 0].
+        scale_bits[i] = (int(k) + constants.exponent_bias) << constants.mantissa_bits
+    scale = scale_bits.view(x.dtype)
+    for i in range(x.shape[0]):
         out[i] *= scale[i]
 
 
@@ -129,16 +183,17 @@ def _sum_shares(parts):
 
 
 @njit(cache=True)
-def _workspace(n_classes):
-    """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows:
-    two class-major float64 blocks, the bits of the exponent scales of
-    :func:`_exp_nonpositive`, and four per-row statistics."""
+def _workspace(n_classes, like):
+    """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows,
+    in the dtype of ``like``: two class-major blocks, the bits of the
+    exponent scales of :func:`_exp_nonpositive`, and four per-row
+    statistics."""
     size = n_classes * BLOCK_ROWS
     return (
-        np.empty(size),
-        np.empty(size),
-        np.empty(size, dtype=np.int64),
-        np.empty((4, BLOCK_ROWS)),
+        np.empty(size, dtype=like.dtype),
+        np.empty(size, dtype=like.dtype),
+        np.empty(size, dtype=_bits_dtype(like)),
+        np.empty((4, BLOCK_ROWS), dtype=like.dtype),
     )
 
 
@@ -201,7 +256,7 @@ def _block_loss_residual(
     for k in range(n_classes):
         e, lq = exponentials[k], log_q[k]
         for r in range(rows):
-            e[r] *= inverse_sum[r]  # now q, in float64
+            e[r] *= inverse_sum[r]  # now q
             lq[r] -= log_sum[r]
     q = exponentials
     if proba.shape[1]:
@@ -335,6 +390,18 @@ def _thread_shares(n_rows, n_threads):
     return n_shares, (n_rows + n_shares - 1) // n_shares
 
 
+# Bytes per cache line, the unit of :func:`_prefetch_rows`.
+CACHE_LINE_BYTES = 64
+
+
+@njit(cache=True)
+def _prefetch_rows(X, start, stop):
+    """Prefetch rows ``start:stop`` of C-contiguous ``X``."""
+    step = CACHE_LINE_BYTES // X.itemsize
+    for at in range(start * X.shape[1], stop * X.shape[1], step):
+        lanes.prefetch(X, at)
+
+
 @njit(cache=True, parallel=True)
 def dense_pass(
     X, coef, intercept, targets, labels, weights, kind, proba, hessian_product,
@@ -361,7 +428,7 @@ def dense_pass(
         logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
         buffer = np.empty(n_params * BLOCK_ROWS, dtype=X.dtype)
         product = np.empty((n_params, n_features), dtype=X.dtype)
-        workspace = _workspace(proba.shape[0])
+        workspace = _workspace(proba.shape[0], X)
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
@@ -370,6 +437,10 @@ def dense_pass(
             # than class-major W X_b^T; the gradient product wants the
             # residual class-major, R_b X_b.
             np.dot(X[start:stop], coef_t, logits[:rows])
+            # Fetch the next block while this one's softmax and gradient
+            # product run: left to the hardware prefetcher, the product
+            # above waits for memory.
+            _prefetch_rows(X, stop, min(stop + BLOCK_ROWS, share_stop))
             loss, residual = _block_pass(
                 logits[:rows], intercept, targets, labels, weights, start, kind,
                 proba, workspace, hessian_product, buffer, grad_intercept[t],
@@ -395,7 +466,7 @@ def logits_pass(
     grad_intercept = np.zeros((n_shares, n_params))
     for t in prange(n_shares):
         buffer = np.empty(n_params * BLOCK_ROWS, dtype=logits.dtype)
-        workspace = _workspace(proba.shape[0])
+        workspace = _workspace(proba.shape[0], logits)
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
@@ -514,7 +585,7 @@ def csr_pass(
         logits = np.empty((BLOCK_ROWS, n_params), dtype=coef_t.dtype)
         buffer = np.empty(n_params * BLOCK_ROWS, dtype=coef_t.dtype)
         row = np.empty(n_params, dtype=coef_t.dtype)
-        workspace = _workspace(proba.shape[0])
+        workspace = _workspace(proba.shape[0], coef_t)
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
