@@ -158,7 +158,7 @@ def test_exp_nonpositive_edge_cases(dtype):
     )  # fmt: skip
     out = exp_nonpositive(x)
     assert out.dtype == dtype
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     assert_array_equal(out[:3], 1.0)
     assert out[3] == pytest.approx(np.sqrt(0.5), rel=eps)
     assert 0 < out[4] == pytest.approx(np.exp(np.float64(x[4])), rel=eps)
