@@ -10,6 +10,19 @@ import scipy
 import sklearn
 from threadpoolctl import threadpool_info
 
+# Idle worker threads spin a while before they sleep: OpenBLAS's for about
+# 0.1 s after each threaded call (OPENBLAS_THREAD_TIMEOUT), OpenMP's and
+# Numba's for their own spin times. Whatever is timed right after another
+# library's threaded call shares the cores with those threads (on this
+# 2-core machine it runs up to twice slower), so timings of one library start
+# after a pause.
+SETTLE_SECONDS = 0.25
+
+
+def settle():
+    """Wait until the worker threads of earlier calls have gone to sleep."""
+    time.sleep(SETTLE_SECONDS)
+
 
 def best_times(functions, repeats):
     """Best wall time of each function, timed round-robin after one warm-up."""

@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass
 
 import scipy.sparse as sp
+from _common import settle
 from _fit_data import objective
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -89,6 +90,7 @@ def time_fit(problem, library, solver):
     converged = True
     while not times or (sum(times) < ROUND_SECONDS and len(times) < REPEATS_PER_ROUND):
         estimator = make_estimator(library, solver, problem.C)
+        settle()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             start = time.perf_counter()

@@ -141,7 +141,8 @@ def run_micro(args):
     import _loss_micro
 
     print(
-        f"\n  One loss + gradient evaluation (best of {_loss_micro.REPEATS}; floor = "
+        f"\n  One loss + gradient evaluation (best of {_loss_micro.ROUNDS} rounds of "
+        f"{_loss_micro.REPEATS}, skxent and the others in turn; floor = "
         "X @ W.T, the faster of BLAS at 1 and at all threads; scipy.sparse for CSR)"
     )
     _loss_micro.print_header()

@@ -120,59 +120,6 @@ def n_params_for(n_classes):
     return 1 if n_classes == 2 else n_classes
 
 
-# --- the vectorized exponential -------------------------------------------------
-
-
-def exp_nonpositive(x):
-    out = np.empty_like(x)
-    kernels._exp_nonpositive(x, out, np.empty(x.shape, dtype=kernels._bits_dtype(x)))
-    return out
-
-
-# Arguments whose exp is the smallest normal number, per dtype.
-SMALLEST = {np.float64: -708.39, np.float32: -87.33}
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_exp_nonpositive_is_within_one_ulp_of_numpy(dtype):
-    rng = np.random.default_rng(40)
-    # Whole range of normal results, and small arguments where exp ~ 1 + x.
-    x = np.concatenate(
-        [-rng.uniform(0, -SMALLEST[dtype], 200_000), -rng.uniform(0, 1e-3, 10_000)]
-    ).astype(dtype)
-    # The exact exp of the rounded argument, rounded once to the dtype.
-    expected = np.exp(x.astype(np.float64)).astype(dtype)
-    ulps = np.abs(exp_nonpositive(x).astype(np.float64) - expected) / np.spacing(
-        expected
-    )
-    assert np.max(ulps) <= 1
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_exp_nonpositive_edge_cases(dtype):
-    smallest = SMALLEST[dtype]
-    x = np.array(
-        [0.0, -0.0, -np.finfo(dtype).smallest_subnormal, -np.log(2) / 2,
-         smallest, smallest - 0.01, -1e4, -np.inf],
-        dtype=dtype,
-    )  # fmt: skip
-    out = exp_nonpositive(x)
-    assert out.dtype == dtype
-    eps = float(np.finfo(dtype).eps)
-    assert_array_equal(out[:3], 1.0)
-    assert out[3] == pytest.approx(np.sqrt(0.5), rel=eps)
-    assert 0 < out[4] == pytest.approx(np.exp(np.float64(x[4])), rel=eps)
-    # Results below the normal range (np.exp gives subnormals) are flushed.
-    assert_array_equal(out[5:], 0.0)
-    # NaN propagates, also through the vectorized body of the loop.
-    x = np.linspace(-30.0, 0.0, 67).astype(dtype)
-    x[[5, 40]] = np.nan
-    out = exp_nonpositive(x)
-    assert_array_equal(np.isnan(out), np.isnan(x))
-    finite = x[~np.isnan(x)].astype(np.float64)
-    assert_allclose(out[~np.isnan(x)], np.exp(finite), rtol=eps)
-
-
 # --- values, gradients and Hessian-vector products ---------------------------
 
 

@@ -30,8 +30,8 @@ The softmax works class-major: a block's logits arrive sample-major,
 ``(n_classes, rows)``, like the targets and probabilities, ``(n_classes,
 n_samples)``. Every loop of the softmax then runs over the rows of a block,
 long and contiguous, which the compiler turns into vector instructions,
-instead of over a handful of classes. ``exp`` is the one function evaluated
-for every entry; :func:`_exp_nonpositive` is a version that vectorizes too.
+instead of over a handful of classes; ``exp`` (for every entry) and ``log``
+(for every row) come from :mod:`.vector_math`, whose versions vectorize too.
 
 Sparse rows are multiplied here, not by BLAS: for each stored feature a row
 of ``n_params`` coefficients is gathered (and, for the gradient, a row of
@@ -46,114 +46,17 @@ C-contiguous or CSR ``X`` then reads ``X``, the labels and the weights, and
 writes nothing per sample.
 """
 
-import math
-from collections import namedtuple
-
 import numpy as np
 from numba import njit, prange
-from numba.extending import overload
 
 from skxent._kernels import lanes
+from skxent._kernels.vector_math import bits_dtype, exp_nonpositive, log_positive
 
 FORWARD = 0
 REVERSE_KL = 1
 
 # Rows per cache block in dense kernels.
 BLOCK_ROWS = 128
-
-# exp(x) = 2**k exp(r) with k = rint(x / ln 2) and |r| <= ln(2) / 2; ln 2 is
-# split in two (Cody and Waite) so that x - k ln 2 is exact, and exp(r) is its
-# Taylor polynomial: of degree 13 in float64, whose truncation error on that
-# interval is below (ln(2) / 2)**14 / 14! < 5e-18 relative, and of degree 7 in
-# float32, below (ln(2) / 2)**8 / 8! < 6e-9. Float32 data get float32
-# arithmetic (twice the lanes per instruction, half the terms), as in
-# scikit-learn's loss functions.
-_ExpConstants = namedtuple(
-    "_ExpConstants",
-    "log2_e ln2_high ln2_low taylor smallest exponent_bias mantissa_bits",
-)
-_EXP_CONSTANTS = {
-    np.dtype(np.float64): _ExpConstants(
-        log2_e=1.4426950408889634,
-        ln2_high=6.93147180369123816490e-01,
-        ln2_low=1.90821492927058770002e-10,
-        taylor=tuple(1.0 / math.factorial(j) for j in range(14)),
-        # Below this, exp(x) is subnormal (under 2.2e-308) and flushed to 0.
-        smallest=-708.3964185322641,
-        exponent_bias=1023,
-        mantissa_bits=52,
-    ),
-    np.dtype(np.float32): _ExpConstants(
-        log2_e=np.float32(1.4426950408889634),
-        ln2_high=np.float32(0.693359375),
-        ln2_low=np.float32(-2.12194440e-4),
-        taylor=tuple(np.float32(1.0 / math.factorial(j)) for j in range(8)),
-        # exp of this is the smallest normal float32, 1.2e-38.
-        smallest=np.float32(np.log(np.finfo(np.float32).tiny)),
-        exponent_bias=127,
-        mantissa_bits=23,
-    ),
-}
-# The signed integers as wide as each float, for exponent bit patterns.
-_BITS_DTYPES = {np.dtype(np.float64): np.int64, np.dtype(np.float32): np.int32}
-
-
-def _by_dtype(table, doc):
-    """A function of an array that returns ``table[array.dtype]``, in
-    Python and in compiled code (where the entry is a compile-time
-    constant)."""
-
-    def lookup(values):
-        return table[values.dtype]
-
-    @overload(lookup)
-    def _compiled(values):
-        entry = table[np.dtype(values.dtype.name)]
-        return lambda values: entry
-
-    lookup.__doc__ = doc
-    return lookup
-
-
-_exp_constants = _by_dtype(
-    _EXP_CONSTANTS, "The :func:`_exp_nonpositive` constants for the dtype of an array."
-)
-_bits_dtype = _by_dtype(
-    _BITS_DTYPES, "The integer dtype as wide as the float dtype of an array."
-)
-
-
-@njit(cache=True, fastmath={"contract"})
-def _exp_nonpositive(x, out, scale_bits):
-    """``out = exp(x)`` elementwise for ``x <= 0`` (NaN stays NaN), within
-    about 1 ulp of ``x``'s dtype; results below the normal range are 0.
-
-    Unlike ``np.exp`` in compiled code, which calls the C library once per
-    element, the loops here have no calls or branches and vectorize.
-    ``scale_bits`` is a scratch array as long as ``x``, of the integer dtype
-    as wide as its own (:func:`_bits_dtype`).
-    """
-    constants = _exp_constants(x)
-    taylor = constants.taylor
-    degree = len(taylor) - 1
-    zero = x.dtype.type(0.0)
-    for i in range(x.shape[0]):
-        # Arguments below the normal range, -inf and NaN go through the
-        # polynomial as 0 (an integer k must stay defined), then are replaced:
-        # by 0, or by NaN itself.
-        in_range = x[i] >= constants.smallest
-        v = x[i] if in_range else zero
-        k = np.rint(v * constants.log2_e)
-        r = (v - k * constants.ln2_high) - k * constants.ln2_low
-        p = taylor[degree]
-        for j in range(degree - 1, -1, -1):
-            p = p * r + taylor[j]
-        out[i] = p if in_range else (zero if x[i] < zero else x[i])
-        # 2**k from its bit pattern: k is an integer in [1 - bias, 0].
-        scale_bits[i] = (int(k) + constants.exponent_bias) << constants.mantissa_bits
-    scale = scale_bits.view(x.dtype)
-    for i in range(x.shape[0]):
-        out[i] *= scale[i]
 
 
 @njit(cache=True)
@@ -172,6 +75,29 @@ def _add(total, values):
         total_flat[i] += values_flat[i]
 
 
+# Sums over the rows of a block may be taken in any order (reassociated),
+# which lets the compiler keep partial sums in vector lanes. Summed one after
+# the other, each addition waits for the previous one: with 10 classes that
+# took about 20 cycles a row, 8 % of a float32 pass. The order is fixed by the
+# compiled code, so results are reproducible on one machine.
+@njit(cache=True, fastmath={"reassoc"})
+def _sum(values):
+    """The float64 sum of a 1-D array."""
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += values[i]
+    return total
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _dot(left, right):
+    """The float64 dot product of two 1-D arrays of one length."""
+    total = 0.0
+    for i in range(left.shape[0]):
+        total += left[i] * right[i]
+    return total
+
+
 @njit(cache=True)
 def _sum_shares(parts):
     """``parts.sum(axis=0)`` for the per-thread buffers, in a fixed order and
@@ -183,21 +109,37 @@ def _sum_shares(parts):
 
 
 @njit(cache=True)
+def _transpose_add(block, intercept, out):
+    """``out[k, r] = block[r, k] + intercept[k]``, the intercept rounded to
+    the block's dtype: a sample-major block made class-major.
+
+    The strided reads cannot be vector loads, so this loop does nothing else
+    (folding in the row maximum, say, costs more than a loop of its own), and
+    in one dtype (conversions would double its instructions).
+    """
+    rows, n_params = block.shape
+    for k in range(n_params):
+        row, b = out[k], block.dtype.type(intercept[k])
+        for r in range(rows):
+            row[r] = block[r, k] + b
+
+
+@njit(cache=True)
 def _workspace(n_classes, like):
     """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows,
-    in the dtype of ``like``: two class-major blocks, the bits of the
-    exponent scales of :func:`_exp_nonpositive`, and four per-row
-    statistics."""
+    in the dtype of ``like``: two class-major blocks, the bit patterns
+    :mod:`.vector_math` works with, and four per-row statistics."""
     size = n_classes * BLOCK_ROWS
     return (
         np.empty(size, dtype=like.dtype),
         np.empty(size, dtype=like.dtype),
-        np.empty(size, dtype=_bits_dtype(like)),
+        np.empty(size, dtype=bits_dtype(like)),
         np.empty((4, BLOCK_ROWS), dtype=like.dtype),
     )
 
 
-@njit(cache=True, fastmath={"contract"})
+# NumPy's error model, as in .vector_math: the divisions stay vectorized.
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def _block_loss_residual(
     logits, intercept, targets, labels, weights, start, kind, proba, workspace, out
 ):
@@ -224,8 +166,9 @@ def _block_loss_residual(
     offset = n_classes - n_params
     stop = start + rows
     shifted_flat, exp_flat, bits, stats = workspace
-    # Shifted logits, overwritten with log q further down.
-    log_q = shifted_flat[: n_classes * rows].reshape((n_classes, rows))
+    # Logits minus their row maximum: log q + log_sum, which the loops below
+    # take apart where they need log q rather than store it.
+    shifted = shifted_flat[: n_classes * rows].reshape((n_classes, rows))
     exponentials = exp_flat[: n_classes * rows].reshape((n_classes, rows))
     row_max, inverse_sum = stats[0, :rows], stats[1, :rows]
     log_sum, row_loss = stats[2, :rows], stats[3, :rows]
@@ -234,30 +177,30 @@ def _block_loss_residual(
     # exp cannot overflow.
     _fill(row_max, 0.0 if offset else -np.inf)
     if offset:
-        _fill(log_q[0], 0.0)
-    for k in range(n_params):
-        z, b = log_q[k + offset], intercept[k]
+        _fill(shifted[0], 0.0)
+    dtype = logits.dtype.type
+    _transpose_add(logits, intercept, shifted[offset:])
+    for k in range(offset, n_classes):
+        z = shifted[k]
         for r in range(rows):
-            z[r] = logits[r, k] + b
             row_max[r] = max(row_max[r], z[r])
     for k in range(n_classes):
-        shifted = log_q[k]
+        z = shifted[k]
         for r in range(rows):
-            shifted[r] -= row_max[r]
-    _exp_nonpositive(shifted_flat[: n_classes * rows], exp_flat, bits)
+            z[r] -= row_max[r]
+    exp_nonpositive(shifted_flat[: n_classes * rows], exp_flat, bits)
     _fill(inverse_sum, 0.0)
     for k in range(n_classes):
         e = exponentials[k]
         for r in range(rows):
             inverse_sum[r] += e[r]
+    log_positive(inverse_sum, log_sum, bits[:rows])
     for r in range(rows):
-        log_sum[r] = np.log(inverse_sum[r])
-        inverse_sum[r] = 1.0 / inverse_sum[r]
+        inverse_sum[r] = dtype(1.0) / inverse_sum[r]
     for k in range(n_classes):
-        e, lq = exponentials[k], log_q[k]
+        e = exponentials[k]
         for r in range(rows):
             e[r] *= inverse_sum[r]  # now q
-            lq[r] -= log_sum[r]
     q = exponentials
     if proba.shape[1]:
         for k in range(n_classes):
@@ -268,7 +211,7 @@ def _block_loss_residual(
     if labels.shape[0]:
         label = labels[start:stop]
         for r in range(rows):
-            row_loss[r] = -log_q[label[r], r]
+            row_loss[r] = log_sum[r] - shifted[label[r], r]
         for k in range(n_params):
             qk, g = q[k + offset], out[k]
             for r in range(rows):
@@ -276,28 +219,27 @@ def _block_loss_residual(
                 g[r] = weight[r] * (qk[r] - hit)
     elif kind == FORWARD:
         for k in range(n_classes):
-            p, lq = targets[k, start:stop], log_q[k]
+            p, z = targets[k, start:stop], shifted[k]
             for r in range(rows):
                 # A zero target contributes 0 even where log q = -inf.
-                row_loss[r] -= p[r] * lq[r] if p[r] != 0.0 else 0.0
+                log_q = z[r] - log_sum[r]
+                row_loss[r] -= p[r] * log_q if p[r] != 0.0 else 0.0
         for k in range(n_params):
             p, qk, g = targets[k + offset, start:stop], q[k + offset], out[k]
             for r in range(rows):
                 g[r] = weight[r] * (qk[r] - p[r])
     else:
         for k in range(n_classes):
-            log_p, qk, lq = targets[k, start:stop], q[k], log_q[k]
+            log_p, qk, z = targets[k, start:stop], q[k], shifted[k]
             for r in range(rows):
-                row_loss[r] += qk[r] * (lq[r] - log_p[r])
+                row_loss[r] += qk[r] * ((z[r] - log_sum[r]) - log_p[r])
         for k in range(n_params):
             log_p, qk = targets[k + offset, start:stop], q[k + offset]
-            lq, g = log_q[k + offset], out[k]
+            z, g = shifted[k + offset], out[k]
             for r in range(rows):
-                g[r] = weight[r] * qk[r] * (lq[r] - log_p[r] - row_loss[r])
-    total = 0.0
-    for r in range(rows):
-        total += weight[r] * row_loss[r]
-    return total
+                log_ratio = (z[r] - log_sum[r]) - log_p[r]
+                g[r] = weight[r] * qk[r] * (log_ratio - row_loss[r])
+    return _dot(weight, row_loss)
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -322,11 +264,11 @@ def _block_hessp(
     _, gap_flat, _, stats = workspace
     q_dot_d, row_loss, g_dot_d = stats[0, :rows], stats[1, :rows], stats[2, :rows]
     weight = weights[start:stop]
+    _transpose_add(directions, intercept, out)
     _fill(q_dot_d, 0.0)
     for k in range(n_params):
-        d, b, q = out[k], intercept[k], proba[k + offset, start:stop]
+        d, q = out[k], proba[k + offset, start:stop]
         for r in range(rows):
-            d[r] = directions[r, k] + b
             q_dot_d[r] += q[r] * d[r]
     if kind == FORWARD:
         for k in range(n_params):
@@ -378,8 +320,7 @@ def _block_pass(
             workspace, residual,
         )  # fmt: skip
     for k in range(n_params):
-        for r in range(rows):
-            intercept_share[k] += residual[k, r]
+        intercept_share[k] += _sum(residual[k])
     return loss, residual
 
 
