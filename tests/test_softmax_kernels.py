@@ -9,6 +9,9 @@ against their serial reference ``kernel.py_func`` (``prange`` is ``range``).
 """
 
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -378,6 +381,38 @@ def test_hard_labels_as_classes_equal_one_hot_rows(n_classes, layout):
     assert value == pytest.approx(one_hot_value, rel=1e-13)
     assert_allclose(grad, one_hot_grad, rtol=1e-12, atol=1e-16)
     assert_allclose(hess, one_hot_hess, rtol=1e-12, atol=1e-16)
+
+
+def test_sparse_kernels_read_only_inside_their_arrays(tmp_path):
+    # The sparse row kernels index without bounds checks, and their
+    # prefetches look ahead of the current stored feature. Compiled with the
+    # checks (in a fresh process, with a cache of its own), passes over a CSR
+    # matrix whose last rows are short or empty raise nothing. The pass runs
+    # serially (``py_func``): an exception inside ``prange`` can be lost.
+    script = """
+import numpy as np
+import scipy.sparse as sp
+from skxent._kernels import softmax as kernels
+
+rng = np.random.default_rng(0)
+X = sp.vstack([sp.random(290, 40, density=0.1, random_state=0),
+               sp.csr_matrix(np.eye(3, 40)), sp.csr_matrix((2, 40))]).tocsr()
+n_samples, n_classes = X.shape[0], 5
+coef_t = rng.standard_normal((40, n_classes))
+labels = rng.integers(0, n_classes, n_samples)
+proba = np.empty((n_classes, n_samples))
+for hessian_product in (False, True):
+    kernels.csr_pass.py_func(
+        X.data, X.indices, X.indptr, coef_t, np.zeros(n_classes),
+        np.empty((n_classes, 0)), labels, np.ones(n_samples), kernels.FORWARD,
+        proba, hessian_product, 2,
+    )
+"""
+    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 def test_class_codes_are_refused_for_reverse_kl():

@@ -429,6 +429,25 @@ def logits_pass(
 SPARSE_REGISTERS = 3
 
 
+# Stored features ahead of the current one whose rows of coefficients are
+# prefetched. The rows are spread over a table of n_features rows, mostly
+# outside the core's own caches; fetched only when the product reaches them,
+# each waits for memory. (Prefetching the gradient rows that the accumulation
+# writes did not help.)
+SPARSE_PREFETCH_DISTANCE = 24
+
+
+@njit(cache=True)
+def _prefetch_table_row(table, indices, position, first):
+    """Prefetch the registers of classes ``first`` on of the row of ``table``
+    that the stored feature at ``position`` selects."""
+    width = lanes.lane_count(table)
+    offset = indices[position] * table.shape[1] + first
+    lanes.prefetch(table, offset)
+    lanes.prefetch(table, offset + width)
+    lanes.prefetch(table, offset + 2 * width)
+
+
 @njit(cache=True)
 def _csr_block_product(data, indices, indptr, start, coef_t, out):
     """``out[r] = x_(start + r) W^T`` for each row ``r`` of ``out``: the rows
@@ -436,9 +455,10 @@ def _csr_block_product(data, indices, indptr, start, coef_t, out):
     values and summed in registers."""
     n_params = coef_t.shape[1]
     width = lanes.lane_count(coef_t)
+    last = indptr[indptr.shape[0] - 1] - 1
     for r in range(out.shape[0]):
-        values = data[indptr[start + r] : indptr[start + r + 1]]
-        columns = indices[indptr[start + r] : indptr[start + r + 1]]
+        row_start, row_stop = indptr[start + r], indptr[start + r + 1]
+        values, columns = data[row_start:row_stop], indices[row_start:row_stop]
         for first in range(0, n_params, SPARSE_REGISTERS * width):
             count = n_params - first
             total_0 = lanes.zeros(coef_t)
@@ -448,6 +468,8 @@ def _csr_block_product(data, indices, indptr, start, coef_t, out):
             # perfectly predicted (and the compiler can move them out of the
             # loop), and classes past the count cost no loads.
             for m in range(values.shape[0]):
+                ahead = min(row_start + m + SPARSE_PREFETCH_DISTANCE, last)
+                _prefetch_table_row(coef_t, indices, ahead, first)
                 at = columns[m] * n_params + first
                 total_0 = lanes.multiply_add(
                     total_0, values[m], lanes.load(coef_t, at, count)
