@@ -387,8 +387,10 @@ def test_sparse_kernels_read_only_inside_their_arrays(tmp_path):
     # The sparse row kernels index without bounds checks, and their
     # prefetches look ahead of the current stored feature. Compiled with the
     # checks (in a fresh process, with a cache of its own), passes over a CSR
-    # matrix whose last rows are short or empty raise nothing. The pass runs
-    # serially (``py_func``): an exception inside ``prange`` can be lost.
+    # matrix whose last rows are short or empty raise nothing. The checks see
+    # array indexing (such as the stored feature a prefetch looks up), not
+    # the register intrinsics. The pass runs serially (``py_func``): an
+    # exception inside ``prange`` can be lost.
     script = """
 import numpy as np
 import scipy.sparse as sp
@@ -410,7 +412,11 @@ for hessian_product in (False, True):
 """
     env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
     completed = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
 

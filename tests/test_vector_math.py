@@ -71,11 +71,13 @@ def test_exp_nonpositive_edge_cases(dtype):
 def test_log_positive_is_within_one_ulp_of_numpy(dtype):
     rng = np.random.default_rng(41)
     tiny, largest = float(np.finfo(dtype).tiny), float(np.finfo(dtype).max)
-    # The whole range of positive normal numbers, log-uniformly; around 1,
-    # where log x ~ x - 1 is small; and [1, 100], a softmax's row sums.
+    # The whole range of positive normal numbers, log-uniformly; [0.5, 2],
+    # where log(m) cancels against -ln 2 or is small; around 1, where
+    # log x ~ x - 1; and [1, 100], a softmax's row sums.
     x = np.concatenate(
         [
             np.exp(rng.uniform(np.log(tiny), np.log(largest), 200_000)),
+            rng.uniform(0.5, 2.0, 100_000),
             1.0 + rng.uniform(-1e-3, 1e-3, 10_000),
             rng.uniform(1.0, 100.0, 10_000),
         ]

@@ -26,9 +26,10 @@ BLAS GEMM, and it must run single-threaded here since the kernel owns the
 threads.
 
 The softmax works class-major: a block's logits arrive sample-major,
-``(rows, n_params)``, from the products, and everything after them is held as
+``(rows, n_params)``, from the products, and is transposed (a loop of its
+own, whose strided reads stay scalar); everything after that is held as
 ``(n_classes, rows)``, like the targets and probabilities, ``(n_classes,
-n_samples)``. Every loop of the softmax then runs over the rows of a block,
+n_samples)``. Every other loop of the softmax then runs over the rows of a block,
 long and contiguous, which the compiler turns into vector instructions,
 instead of over a handful of classes; ``exp`` (for every entry) and ``log``
 (for every row) come from :mod:`.vector_math`, whose versions vectorize too.
@@ -158,8 +159,8 @@ def _block_loss_residual(
     products read them). Returns the weighted loss sum.
 
     Every inner loop runs over the rows of one class through 1-D views, so
-    the compiler sees unit strides and vectorizes it; the first one also
-    transposes the block.
+    the compiler sees unit strides and vectorizes it, except the transpose
+    (:func:`_transpose_add`).
     """
     rows, n_params = logits.shape
     n_classes = proba.shape[0]
@@ -194,6 +195,7 @@ def _block_loss_residual(
         e = exponentials[k]
         for r in range(rows):
             inverse_sum[r] += e[r]
+    # Each sum has a term exp(0) = 1: it lies in log_positive's domain.
     log_positive(inverse_sum, log_sum, bits[:rows])
     for r in range(rows):
         inverse_sum[r] = dtype(1.0) / inverse_sum[r]
@@ -439,13 +441,14 @@ SPARSE_PREFETCH_DISTANCE = 24
 
 @njit(cache=True)
 def _prefetch_table_row(table, indices, position, first):
-    """Prefetch the registers of classes ``first`` on of the row of ``table``
-    that the stored feature at ``position`` selects."""
+    """Prefetch the ``SPARSE_REGISTERS`` registers of the row of ``table``
+    that the stored feature at ``position`` selects, from class ``first`` on
+    (past the row's end too: a prefetch cannot fault, and a count of classes
+    to check would cost more than the lines it saves)."""
     width = lanes.lane_count(table)
     offset = indices[position] * table.shape[1] + first
-    lanes.prefetch(table, offset)
-    lanes.prefetch(table, offset + width)
-    lanes.prefetch(table, offset + 2 * width)
+    for register in range(SPARSE_REGISTERS):
+        lanes.prefetch(table, offset + register * width)
 
 
 @njit(cache=True)

@@ -27,7 +27,7 @@ from numba.extending import overload
 # interval is below (ln(2) / 2)**14 / 14! < 5e-18 relative, and of degree 7 in
 # float32, below (ln(2) / 2)**8 / 8! < 6e-9.
 #
-# log(x) = e ln 2 + log(m) with x = 2**e m and m in [sqrt(1/2), sqrt(2)). As in
+# log(x) = e ln 2 + log(m) with x = 2**e m and m in (sqrt(1/2), sqrt(2)]. As in
 # fdlibm's log, f = m - 1 (exact), s = f / (2 + f) and
 # log(m) = 2 atanh(s) = f - s (f - R), R = sum_(j >= 1) 2 s**(2j) / (2j + 1).
 # |s| < 0.1716, so 9 terms of R in float64 leave a relative truncation error
