@@ -81,7 +81,11 @@ class LinearSoftmaxLoss:
         self._proba = np.empty((n_classes, 0), dtype=X.dtype)
         self._proba_at = None
         self._layout = (
-            "csr" if sp.issparse(X) else "fused" if X.flags.c_contiguous else "blas"
+            "csr"
+            if sp.issparse(X)
+            else "fused"
+            if X.flags.c_contiguous or X.flags.f_contiguous
+            else "blas"
         )
         if self._layout == "csr":
             _check_column_indices(X)

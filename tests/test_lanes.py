@@ -146,14 +146,17 @@ def _prefetch_everywhere(array):
         lanes.prefetch(array, offset)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_prefetch_changes_nothing(dtype):
-    array = np.arange(40, dtype=dtype).reshape(4, 10)
+def test_prefetch_changes_nothing(dtype, order):
+    array = np.arange(40, dtype=dtype).reshape((4, 10), order=order)
     before = array.copy()
     _prefetch_everywhere(array)
     assert_array_equal(array, before)
 
 
-def test_prefetch_refuses_non_integer_offsets():
+def test_prefetch_refuses_non_integer_offsets_and_strided_arrays():
     with pytest.raises(TypingError, match="offset must be an integer"):
         njit(lambda a: lanes.prefetch(a, 1.5))(np.zeros(3))
+    with pytest.raises(TypingError, match="C-contiguous float32 or float64"):
+        njit(lambda a: lanes.prefetch(a, 0))(np.zeros((4, 4))[:, ::2])

@@ -203,9 +203,14 @@ def multiply_add(typingctx, accumulator, scale, value):
 @intrinsic
 def prefetch(typingctx, array, offset):
     """Ask the processor to bring the cache line that holds element
-    ``offset`` of the flattened ``array`` into all its caches, without
-    waiting for it. A hint: it changes no value and cannot fault."""
-    _lanes_of(array)
+    ``offset`` of ``array``'s memory into all its caches, without waiting
+    for it. A hint: it changes no value and cannot fault. Unlike the other
+    intrinsics it takes F-contiguous arrays too, whose offsets count in
+    memory order (column after column)."""
+    contiguous = array
+    if isinstance(array, types.Array) and array.layout == "F":
+        contiguous = array.copy(layout="C")  # checked like a C-contiguous one
+    _lanes_of(contiguous)
     _check_integers(offset=offset)
 
     def codegen(context, builder, signature, args):

@@ -49,6 +49,7 @@ writes nothing per sample.
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import overload
 
 from skxent._kernels import lanes
 from skxent._kernels.vector_math import bits_dtype, exp_nonpositive, log_positive
@@ -339,10 +340,47 @@ CACHE_LINE_BYTES = 64
 
 @njit(cache=True)
 def _prefetch_rows(X, start, stop):
-    """Prefetch rows ``start:stop`` of C-contiguous ``X``."""
+    """Prefetch rows ``start:stop`` of C- or F-contiguous ``X``."""
     step = CACHE_LINE_BYTES // X.itemsize
-    for at in range(start * X.shape[1], stop * X.shape[1], step):
-        lanes.prefetch(X, at)
+    n_samples, n_features = X.shape
+    if X.flags.c_contiguous:
+        for at in range(start * n_features, stop * n_features, step):
+            lanes.prefetch(X, at)
+        return
+    for j in range(n_features):
+        column = j * n_samples
+        for at in range(column + start, column + stop, step):
+            lanes.prefetch(X, at)
+        lanes.prefetch(X, column + stop - 1)
+
+
+def _row_block(X, start, stop, scratch):
+    """Rows ``start:stop`` of C- or F-contiguous ``X`` as a C-contiguous
+    block: a view of C-contiguous ``X``, else a copy in the start of
+    ``scratch`` (``(BLOCK_ROWS, n_features)``)."""
+    block = X[start:stop]
+    if block.flags.c_contiguous:
+        return block
+    scratch[: stop - start] = block
+    return scratch[: stop - start]
+
+
+@overload(_row_block)
+def _row_block_compiled(X, start, stop, scratch):
+    if X.layout == "C":
+        return lambda X, start, stop, scratch: X[start:stop]
+
+    def copy(X, start, stop, scratch):
+        # Column by column: each reads a contiguous stretch of X, the only
+        # memory it streams from; the scattered writes stay in cache.
+        block = scratch[: stop - start]
+        for j in range(X.shape[1]):
+            column = X[start:stop, j]
+            for r in range(stop - start):
+                block[r, j] = column[r]
+        return block
+
+    return copy
 
 
 @njit(cache=True, parallel=True)
@@ -350,7 +388,7 @@ def dense_pass(
     X, coef, intercept, targets, labels, weights, kind, proba, hessian_product,
     n_threads,
 ):  # fmt: skip
-    """One pass over C-contiguous dense ``X``: the weighted loss sum and its
+    """One pass over C- or F-contiguous dense ``X``: the weighted loss sum and its
     gradient, or, with ``hessian_product``, the Hessian of the loss sum at
     ``proba`` (the last gradient evaluation's) times the direction
     ``(coef, intercept)``.
@@ -359,6 +397,10 @@ def dense_pass(
     ``labels`` and ``proba`` are as in :func:`_block_loss_residual`. Returns
     ``(loss, grad_coef, grad_intercept)`` as sums over samples (loss 0 for
     Hessian-vector products); the caller scales them and adds the penalty.
+
+    A block of F-contiguous ``X`` is copied into a C-contiguous one first
+    (:func:`_row_block`): its rows lie ``n_samples`` elements apart, and
+    BLAS reads such a block several times over.
     """
     n_samples = X.shape[0]
     n_params, n_features = coef.shape
@@ -371,15 +413,17 @@ def dense_pass(
         logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
         buffer = np.empty(n_params * BLOCK_ROWS, dtype=X.dtype)
         product = np.empty((n_params, n_features), dtype=X.dtype)
+        rows_copy = np.empty((BLOCK_ROWS, n_features), dtype=X.dtype)
         workspace = _workspace(proba.shape[0], X)
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, share_stop)
             rows = stop - start
+            block = _row_block(X, start, stop, rows_copy)
             # BLAS computes the block sample-major, X_b W^T, markedly faster
             # than class-major W X_b^T; the gradient product wants the
             # residual class-major, R_b X_b.
-            np.dot(X[start:stop], coef_t, logits[:rows])
+            np.dot(block, coef_t, logits[:rows])
             # Fetch the next block while this one's softmax and gradient
             # product run: left to the hardware prefetcher, the product
             # above waits for memory.
@@ -389,7 +433,7 @@ def dense_pass(
                 proba, workspace, hessian_product, buffer, grad_intercept[t],
             )  # fmt: skip
             losses[t] += loss
-            np.dot(residual, X[start:stop], product)
+            np.dot(residual, block, product)
             _add(grad_coef[t], product)
     return losses.sum(), _sum_shares(grad_coef), _sum_shares(grad_intercept)
 
