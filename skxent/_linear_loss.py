@@ -80,13 +80,7 @@ class LinearSoftmaxLoss:
         # them: the gradient pass then writes n_samples * n_classes more.
         self._proba = np.empty((n_classes, 0), dtype=X.dtype)
         self._proba_at = None
-        self._layout = (
-            "csr"
-            if sp.issparse(X)
-            else "fused"
-            if X.flags.c_contiguous or X.flags.f_contiguous
-            else "blas"
-        )
+        self._layout = "csr" if sp.issparse(X) else "dense"
         if self._layout == "csr":
             _check_column_indices(X)
 
@@ -145,16 +139,12 @@ class LinearSoftmaxLoss:
             self._targets_t, self._labels, self.sample_weight, self.kind,
             self._proba, hessian_product, self.n_threads,
         )  # fmt: skip
-        if self._layout == "fused":
+        if self._layout == "dense":
             return kernels.dense_pass(X, coef, intercept, *shared)
-        if self._layout == "csr":
-            return kernels.csr_pass(
-                X.data, X.indices, X.indptr, np.ascontiguousarray(coef.T),
-                intercept, *shared,
-            )  # fmt: skip
-        logits = X @ coef.T
-        loss, part_intercept = kernels.logits_pass(logits, intercept, *shared)
-        return loss, logits.T @ X, part_intercept
+        return kernels.csr_pass(
+            X.data, X.indices, X.indptr, np.ascontiguousarray(coef.T),
+            intercept, *shared,
+        )  # fmt: skip
 
     def _scaled(self, params, part_coef, part_intercept):
         """Gradient (or Hessian-vector product) of ``F`` in float64 from the

@@ -338,26 +338,34 @@ def _thread_shares(n_rows, n_threads):
 CACHE_LINE_BYTES = 64
 
 
-@njit(cache=True)
 def _prefetch_rows(X, start, stop):
-    """Prefetch rows ``start:stop`` of C- or F-contiguous ``X``."""
-    step = CACHE_LINE_BYTES // X.itemsize
-    n_samples, n_features = X.shape
-    if X.flags.c_contiguous:
-        for at in range(start * n_features, stop * n_features, step):
+    """Prefetch rows ``start:stop`` of dense ``X`` where it is C- or
+    F-contiguous (a hint, so in Python and for other layouts, nothing)."""
+
+
+@overload(_prefetch_rows)
+def _prefetch_rows_compiled(X, start, stop):
+    step = CACHE_LINE_BYTES * 8 // X.dtype.bitwidth
+
+    def rows_of_c(X, start, stop):
+        for at in range(start * X.shape[1], stop * X.shape[1], step):
             lanes.prefetch(X, at)
-        return
-    for j in range(n_features):
-        column = j * n_samples
-        for at in range(column + start, column + stop, step):
-            lanes.prefetch(X, at)
-        lanes.prefetch(X, column + stop - 1)
+
+    def rows_of_f(X, start, stop):
+        for j in range(X.shape[1]):
+            column = j * X.shape[0]
+            for at in range(column + start, column + stop, step):
+                lanes.prefetch(X, at)
+            lanes.prefetch(X, column + stop - 1)
+
+    layouts = {"C": rows_of_c, "F": rows_of_f}
+    return layouts.get(X.layout, lambda X, start, stop: None)
 
 
 def _row_block(X, start, stop, scratch):
-    """Rows ``start:stop`` of C- or F-contiguous ``X`` as a C-contiguous
-    block: a view of C-contiguous ``X``, else a copy in the start of
-    ``scratch`` (``(BLOCK_ROWS, n_features)``)."""
+    """Rows ``start:stop`` of dense ``X`` as a C-contiguous block: a view of
+    C-contiguous ``X``, else a copy in the start of ``scratch``
+    (``(BLOCK_ROWS, n_features)``)."""
     block = X[start:stop]
     if block.flags.c_contiguous:
         return block
@@ -371,8 +379,8 @@ def _row_block_compiled(X, start, stop, scratch):
         return lambda X, start, stop, scratch: X[start:stop]
 
     def copy(X, start, stop, scratch):
-        # Column by column: each reads a contiguous stretch of X, the only
-        # memory it streams from; the scattered writes stay in cache.
+        # Column by column: for F-ordered X each reads a contiguous stretch,
+        # the only memory it streams from; the scattered writes stay in cache.
         block = scratch[: stop - start]
         for j in range(X.shape[1]):
             column = X[start:stop, j]
@@ -388,7 +396,7 @@ def dense_pass(
     X, coef, intercept, targets, labels, weights, kind, proba, hessian_product,
     n_threads,
 ):  # fmt: skip
-    """One pass over C- or F-contiguous dense ``X``: the weighted loss sum and its
+    """One pass over dense ``X``: the weighted loss sum and its
     gradient, or, with ``hessian_product``, the Hessian of the loss sum at
     ``proba`` (the last gradient evaluation's) times the direction
     ``(coef, intercept)``.
@@ -398,9 +406,9 @@ def dense_pass(
     ``(loss, grad_coef, grad_intercept)`` as sums over samples (loss 0 for
     Hessian-vector products); the caller scales them and adds the penalty.
 
-    A block of F-contiguous ``X`` is copied into a C-contiguous one first
-    (:func:`_row_block`): its rows lie ``n_samples`` elements apart, and
-    BLAS reads such a block several times over.
+    Unless ``X`` is C-contiguous, each block of rows is copied into a
+    C-contiguous one first (:func:`_row_block`): BLAS reads a block several
+    times over, and NumPy would copy a strided ``X`` whole.
     """
     n_samples = X.shape[0]
     n_params, n_features = coef.shape
@@ -436,37 +444,6 @@ def dense_pass(
             np.dot(residual, block, product)
             _add(grad_coef[t], product)
     return losses.sum(), _sum_shares(grad_coef), _sum_shares(grad_intercept)
-
-
-@njit(cache=True, parallel=True)
-def logits_pass(
-    logits, intercept, targets, labels, weights, kind, proba, hessian_product,
-    n_threads,
-):  # fmt: skip
-    """The row pass of :func:`dense_pass` over precomputed ``logits``
-    ``(n_samples, n_params)``, without the intercept (for layouts BLAS must
-    multiply whole), overwritten in place with the residuals or
-    Hessian-vector products. Returns ``(loss, grad_intercept)``."""
-    n_samples, n_params = logits.shape
-    n_shares, share = _thread_shares(n_samples, n_threads)
-    losses = np.zeros(n_shares)
-    grad_intercept = np.zeros((n_shares, n_params))
-    for t in prange(n_shares):
-        buffer = np.empty(n_params * BLOCK_ROWS, dtype=logits.dtype)
-        workspace = _workspace(proba.shape[0], logits)
-        share_stop = min((t + 1) * share, n_samples)
-        for start in range(t * share, share_stop, BLOCK_ROWS):
-            stop = min(start + BLOCK_ROWS, share_stop)
-            rows = stop - start
-            loss, residual = _block_pass(
-                logits[start:stop], intercept, targets, labels, weights, start,
-                kind, proba, workspace, hessian_product, buffer, grad_intercept[t],
-            )  # fmt: skip
-            losses[t] += loss
-            for r in range(rows):
-                for k in range(n_params):
-                    logits[start + r, k] = residual[k, r]
-    return losses.sum(), _sum_shares(grad_intercept)
 
 
 # Registers of class accumulators in the sparse row kernels: the classes are
