@@ -31,7 +31,10 @@ def effective_n_threads(n_jobs):
 def _blas_controller():
     global _controller
     if _controller is None:
-        # Created on first use, once NumPy's and SciPy's BLAS are both loaded.
+        # The controller sees only the libraries loaded when it is created:
+        # load SciPy's BLAS, which the kernels' np.dot calls, before it.
+        import scipy.linalg.cython_blas  # noqa: F401
+
         _controller = ThreadpoolController()
     return _controller
 
