@@ -417,11 +417,13 @@ def dense_pass(
     grad_coef = np.zeros((n_shares, n_params, n_features), dtype=X.dtype)
     grad_intercept = np.zeros((n_shares, n_params))
     coef_t = np.ascontiguousarray(coef.T)
+    copied_rows = 0 if X.flags.c_contiguous else BLOCK_ROWS
     for t in prange(n_shares):
         logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
         buffer = np.empty(n_params * BLOCK_ROWS, dtype=X.dtype)
         product = np.empty((n_params, n_features), dtype=X.dtype)
-        rows_copy = np.empty((BLOCK_ROWS, n_features), dtype=X.dtype)
+        # Only X that is not C-contiguous needs a block to copy rows into.
+        rows_copy = np.empty((copied_rows, n_features), dtype=X.dtype)
         workspace = _workspace(proba.shape[0], X)
         share_stop = min((t + 1) * share, n_samples)
         for start in range(t * share, share_stop, BLOCK_ROWS):
@@ -523,8 +525,8 @@ def _csr_block_accumulate(data, indices, indptr, start, residual, grad_t, row):
     n_params = grad_t.shape[1]
     width = lanes.lane_count(grad_t)
     for r in range(residual.shape[1]):
-        values = data[indptr[start + r] : indptr[start + r + 1]]
-        columns = indices[indptr[start + r] : indptr[start + r + 1]]
+        row_start, row_stop = indptr[start + r], indptr[start + r + 1]
+        values, columns = data[row_start:row_stop], indices[row_start:row_stop]
         for k in range(n_params):
             row[k] = residual[k, r]
         for first in range(0, n_params, SPARSE_REGISTERS * width):
