@@ -10,6 +10,16 @@ from skxent._kernels.counting import value_range
 _SMALL_SPAN = 1 << 16
 
 
+def native_byte_order(values):
+    """``values`` in the machine's byte order (a copy only when it is not).
+
+    Numba kernels type only native-endian arrays; big-endian data (``>i8``,
+    ``>f4``, read from files written elsewhere) keep their dtype's kind and
+    size, so float32 stays float32.
+    """
+    return values.astype(values.dtype.newbyteorder("="), copy=False)
+
+
 def small_integer_range(values):
     """``(low, high)`` of a boolean or integer array whose range is small
     enough for a lookup table or a histogram, else ``None``."""
