@@ -9,6 +9,7 @@ the empirical distribution to the model, and the KL divergence
 
 import contextlib
 import math
+import sys
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -22,28 +23,34 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skxent._encoding import category_codes, small_integer_range
+from skxent._encoding import category_codes, native_byte_order, small_integer_range
 from skxent._kernels import counting as kernels
 
 # Dirichlet pseudo-counts from the literature, given the number of categories K
-# and the total sample weight N of a feature.
+# and the square root of the total sample weight N of a feature (N itself may
+# exceed the float64 range; its square root does not).
 ALPHA_PRESETS = {
-    "laplace": lambda n_categories, total_weight: 1.0,
-    "jeffreys": lambda n_categories, total_weight: 0.5,
-    "perks": lambda n_categories, total_weight: 1.0 / n_categories,
-    "minimax": lambda n_categories, total_weight: (
-        math.sqrt(total_weight) / n_categories
-    ),
+    "laplace": lambda n_categories, root_total_weight: 1.0,
+    "jeffreys": lambda n_categories, root_total_weight: 0.5,
+    "perks": lambda n_categories, root_total_weight: 1.0 / n_categories,
+    "minimax": lambda n_categories, root_total_weight: root_total_weight / n_categories,
 }
+
+_MISSING_MESSAGE = (
+    "X contains a missing value (NaN, None, pandas NA or NaT) or infinity in "
+    "{feature} (first at row {row}); CategoricalMLE has no category for "
+    "missing or infinite values: drop or impute those rows, or encode them as "
+    "a category of their own, such as the string 'missing'."
+)
 
 
 def _feature_columns(estimator, X, *, reset):
-    """Validate ``X`` and return its columns as 1-D arrays.
+    """Validate ``X`` and return its columns as 1-D arrays in native byte order.
 
     Sets or checks ``n_features_in_`` and ``feature_names_in_``. The columns of
     a pandas DataFrame keep their own dtypes; a list holding strings becomes an
     object array, so that its numbers stay numbers (as in ``OneHotEncoder``).
-    Missing values (NaN, None, pandas NA) and infinities are rejected.
+    Missing values (NaN, None, pandas NA, NaT) and infinities are rejected.
     """
     if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:
         validate_data(estimator, X, reset=reset, skip_check_array=True)
@@ -51,61 +58,92 @@ def _feature_columns(estimator, X, *, reset):
             raise ValueError(
                 "X has 0 features; CategoricalMLE needs at least one column."
             )
-        columns = []
-        for j in range(X.shape[1]):
-            column = X.iloc[:, j]
-            values = check_array(
-                column,
-                ensure_2d=False,
-                dtype=None,
-                ensure_all_finite=False,
-                input_name="X",
-            )
-            _check_no_missing(
-                values, estimator._feature_label(j), column.isna().to_numpy()
-            )
-            columns.append(values)
-        return columns
-    X_array = validate_data(
-        estimator, X, reset=reset, dtype=None, ensure_all_finite=False
-    )
-    if not hasattr(X, "dtype") and X_array.dtype.kind == "U":
-        X_array = check_array(X, dtype=object, ensure_all_finite=False)
-    columns = [X_array[:, j] for j in range(X_array.shape[1])]
-    for j, values in enumerate(columns):
-        _check_no_missing(values, estimator._feature_label(j))
-    return columns
+        columns = [
+            _frame_column(X.iloc[:, j], estimator._feature_label(j))
+            for j in range(X.shape[1])
+        ]
+    else:
+        X_array = validate_data(
+            estimator, X, reset=reset, dtype=None, ensure_all_finite=False
+        )
+        if not hasattr(X, "dtype") and X_array.dtype.kind == "U":
+            X_array = check_array(X, dtype=object, ensure_all_finite=False)
+        columns = [X_array[:, j] for j in range(X_array.shape[1])]
+        for j, values in enumerate(columns):
+            _check_no_missing(_missing_entries(values), estimator._feature_label(j))
+    # The counting kernels type only native-endian arrays (big-endian data keep
+    # their kind and size: float32 stays float32).
+    return [native_byte_order(values) for values in columns]
 
 
-def _check_no_missing(values, feature, missing=None):
-    """Raise if ``values`` holds NaN, None or infinity, or where ``missing``."""
+def _frame_column(column, feature):
+    """One DataFrame column as a 1-D NumPy array of its own kind of values.
+
+    pandas' nullable dtypes (``Int64``, ``UInt64``, ``boolean``, ``Float32``,
+    ...) become their NumPy dtype: ``check_array`` would turn them into
+    float64, merging integers above 2**53 and booleans into floats.
+    """
+    _check_no_missing(column.isna().to_numpy(), feature)
+    numpy_dtype = getattr(column.dtype, "numpy_dtype", None)
+    if numpy_dtype is not None:
+        values = column.to_numpy(dtype=numpy_dtype)
+    else:
+        values = check_array(
+            column,
+            ensure_2d=False,
+            dtype=None,
+            ensure_all_finite=False,
+            input_name="X",
+        )
+    # A nullable float column may still hold NaN (distinct from NA) or inf.
+    _check_no_missing(_missing_entries(values), feature)
+    return values
+
+
+def _missing_entries(values):
+    """Mask of the entries of a 1-D array that are missing or infinite."""
     if values.dtype.kind == "f":
-        invalid = ~np.isfinite(values)
-    elif values.dtype == object:
-        invalid = np.fromiter(
-            (
-                value is None
-                or (isinstance(value, float | np.floating) and not np.isfinite(value))
-                for value in values
-            ),
+        return ~np.isfinite(values)
+    if values.dtype.kind in "mM":
+        return np.isnat(values)
+    if values.dtype == object:
+        # pandas' NA and NaT exist only once pandas is imported.
+        pandas = sys.modules.get("pandas")
+        markers = (None, getattr(pandas, "NA", None), getattr(pandas, "NaT", None))
+        return np.fromiter(
+            (_is_missing_object(value, markers) for value in values),
             dtype=bool,
             count=values.size,
         )
-    else:  # integers, booleans and strings cannot be missing
-        invalid = np.zeros(0, dtype=bool)
-    if missing is not None:
-        invalid = invalid | missing if invalid.size else missing
-    if np.any(invalid):
-        raise ValueError(
-            f"X contains NaN, None or infinity in {feature} (first at row "
-            f"{np.flatnonzero(invalid)[0]}); CategoricalMLE has no category for "
-            "missing or infinite values: drop or impute those rows, or encode "
-            "them as a category of their own, such as the string 'missing'."
-        )
+    return np.zeros(values.size, dtype=bool)  # integers, booleans, strings
+
+
+def _is_missing_object(value, markers):
+    """Whether one entry of an object array is a missing-value marker (one of
+    ``markers``, NaN, NumPy's NaT) or an infinite float."""
+    if any(value is marker for marker in markers):
+        return True
+    if isinstance(value, float | np.floating):
+        return not math.isfinite(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    return False
+
+
+def _check_no_missing(missing, feature):
+    """Raise the missing-value error if the boolean mask ``missing`` is set."""
+    if np.any(missing):
+        row = np.flatnonzero(missing)[0]
+        raise ValueError(_MISSING_MESSAGE.format(feature=feature, row=row))
 
 
 def _check_sample_weight(sample_weight, n_samples):
-    """``sample_weight`` as a float64 array of finite non-negative weights."""
+    """``sample_weight`` as a float64 array of finite non-negative weights.
+
+    A number stands for that weight on every row, as in scikit-learn.
+    """
+    if isinstance(sample_weight, Real):
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     weights = check_array(
         sample_weight,
         ensure_2d=False,
@@ -116,7 +154,7 @@ def _check_sample_weight(sample_weight, n_samples):
     if weights.shape != (n_samples,):
         raise ValueError(
             f"sample_weight has shape {weights.shape} but X has {n_samples} rows; "
-            "give one weight per row."
+            "give one weight per row, or one number for all rows."
         )
     if kernels.count_invalid_weights(weights):
         row = np.flatnonzero(~((weights >= 0) & (weights < np.inf)))[0]
@@ -125,6 +163,57 @@ def _check_sample_weight(sample_weight, n_samples):
             f"counts), but sample_weight[{row}] is {weights[row]}."
         )
     return weights
+
+
+def _rescaled_weights(weights):
+    """``weights * 2**-exponent`` with the largest in [1, 2), and ``exponent``.
+
+    Probabilities depend on the counts only through their ratios to each other
+    and to ``alpha``, and a power of two scales exactly: sums of rescaled
+    weights cannot overflow (near 1e308 they did) and subnormal weights regain
+    full precision.
+    """
+    largest = weights.max()
+    if largest == 0:
+        raise ValueError(
+            "sample_weight sums to zero; at least one weight must be positive."
+        )
+    exponent = math.frexp(largest)[1] - 1
+    scaled = np.ldexp(weights, -exponent)
+    # Scaling down, a weight below 2**-1074 times the largest rounds to zero.
+    if exponent > 0 and np.count_nonzero(scaled) < np.count_nonzero(weights):
+        row = np.flatnonzero((scaled == 0) & (weights > 0))[0]
+        raise ValueError(
+            f"sample_weight[{row}] = {weights[row]} is positive but below "
+            f"2**-1074 times the largest weight {largest}: float64 cannot hold "
+            "their ratio, so that row would count as absent. Set such weights "
+            "to zero, or drop those rows."
+        )
+    return scaled, exponent
+
+
+def _root_total_weight(scaled_total, exponent):
+    """``sqrt(scaled_total * 2**exponent)`` without forming the product, which
+    may overflow."""
+    half, odd = divmod(exponent, 2)
+    return math.ldexp(math.sqrt(math.ldexp(scaled_total, odd)), half)
+
+
+def _smoothed_frequencies(scaled_counts, exponent, alpha):
+    """``(n + alpha) / sum(n + alpha)`` for the counts ``n = scaled_counts *
+    2**exponent``.
+
+    Counts and ``alpha`` are divided by a power of two at least as large as
+    both: exact, and within float64's range. A term that underflows is below
+    2**-1074 times the sum, so it moves no probability by more than float64's
+    smallest subnormal.
+    """
+    # frexp(alpha)[1] is the exponent of the power of two just above alpha.
+    exponent_of_sum = max(exponent, math.frexp(alpha)[1]) if alpha > 0 else exponent
+    smoothed = np.ldexp(scaled_counts, exponent - exponent_of_sum) + math.ldexp(
+        alpha, -exponent_of_sum
+    )
+    return smoothed / smoothed.sum()
 
 
 def _sorted_unique(values, feature):
@@ -294,9 +383,12 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
     Attributes
     ----------
     categories_ : list of ndarray
-        The categories of each feature.
+        The categories of each feature (copies, never the caller's arrays),
+        of the column's dtype (a pandas nullable dtype gives its NumPy dtype).
     category_counts_ : list of ndarray of float64
-        Total sample weight of each category, aligned with ``categories_``.
+        Total sample weight of each category, aligned with ``categories_``
+        (``inf`` where it exceeds float64's range; the probabilities are
+        computed from rescaled weights and stay exact).
     alpha_ : ndarray of shape (n_features,)
         The pseudo-count used for each feature.
     probabilities_ : list of ndarray of float64
@@ -388,8 +480,14 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
             )
         declared = []
         for j, values in enumerate(self.categories):
+            # A copy: editing the caller's array after fit must not change
+            # the fitted categories_.
             values = check_array(
-                values, ensure_2d=False, dtype=None, input_name=f"categories[{j}]"
+                values,
+                ensure_2d=False,
+                dtype=None,
+                copy=True,
+                input_name=f"categories[{j}]",
             )
             if values.ndim != 1:
                 raise ValueError(
@@ -399,12 +497,12 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
                 raise ValueError(
                     f"categories[{j}] contains duplicates: {values.tolist()}."
                 )
-            declared.append(values)
+            declared.append(native_byte_order(values))
         return declared
 
-    def _pseudo_count(self, n_categories, total_weight):
+    def _pseudo_count(self, n_categories, root_total_weight):
         if isinstance(self.alpha, str):
-            return float(ALPHA_PRESETS[self.alpha](n_categories, total_weight))
+            return float(ALPHA_PRESETS[self.alpha](n_categories, root_total_weight))
         return float(self.alpha)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -415,41 +513,57 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Categorical values: integers, floats, strings or objects (all
-            strings or all numbers within a feature). No NaN.
+            strings or all numbers within a feature). A missing value (NaN,
+            None, pandas NA or NaT) or an infinity raises a ``ValueError``.
+            The columns of a pandas DataFrame keep their dtypes; nullable
+            ``Int64``, ``UInt64``, ``boolean`` and ``Float64`` columns count
+            like their NumPy dtypes (integers above 2**53 stay distinct).
         y : None
             Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,) or float, default=None
             Non-negative finite weights, acting as counts: weight 2 is the
-            row twice, weight 0 is the row left out.
+            row twice, weight 0 is the row left out. A number weighs every
+            row alike (as in scikit-learn). Only the ratios of the weights to
+            each other and to ``alpha`` matter, and they are kept exact over
+            float64's whole range, subnormal weights and weights near 1e308
+            included.
 
         Returns
         -------
         self : CategoricalMLE
         """
         columns = _feature_columns(self, X, reset=True)
+        # Counts are in units of 2**exponent (the true counts may exceed
+        # float64's range); exponent 0 without weights.
+        exponent = 0
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, columns[0].size)
+            sample_weight, exponent = _rescaled_weights(
+                _check_sample_weight(sample_weight, columns[0].size)
+            )
+        scaled_total = (
+            columns[0].size if sample_weight is None else float(sample_weight.sum())
+        )
         declared = self._declared_categories(len(columns))
-        self.categories_, self.category_counts_ = [], []
+        # Every check passes before the first fitted attribute is set.
+        categories, scaled_counts = [], []
         for j, values in enumerate(columns):
-            categories, counts = _count_categories(
+            feature_categories, counts = _count_categories(
                 values, sample_weight, declared[j], self._feature_label(j)
             )
-            self.categories_.append(categories)
-            self.category_counts_.append(counts)
-        total_weight = float(self.category_counts_[0].sum())
-        if total_weight == 0:
-            raise ValueError(
-                "sample_weight sums to zero; at least one weight must be positive."
-            )
+            categories.append(feature_categories)
+            scaled_counts.append(counts)
+        root_total_weight = _root_total_weight(scaled_total, exponent)
+        self.categories_ = categories
+        with np.errstate(over="ignore"):  # documented: inf beyond float64's range
+            self.category_counts_ = [np.ldexp(c, exponent) for c in scaled_counts]
         self.alpha_ = np.array(
-            [self._pseudo_count(c.size, total_weight) for c in self.categories_]
+            [self._pseudo_count(c.size, root_total_weight) for c in categories]
         )
         # The smoothed empirical distributions: the fit's targets.
-        targets = []
-        for counts, alpha in zip(self.category_counts_, self.alpha_, strict=True):
-            smoothed = counts + alpha
-            targets.append(smoothed / smoothed.sum())
+        targets = [
+            _smoothed_frequencies(counts, exponent, alpha)
+            for counts, alpha in zip(scaled_counts, self.alpha_, strict=True)
+        ]
 
         if self.solver == "closed_form":
             self.probabilities_ = targets
@@ -539,8 +653,16 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
             share its kind, object otherwise.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        # bool is an Integral, but sample(True) is a mistake, not one row.
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 1
+        ):
+            raise ValueError(
+                f"n_samples must be an integer >= 1, got {n_samples!r} of type "
+                f"{type(n_samples).__name__}."
+            )
         random_state = check_random_state(random_state)
         dtypes = [categories.dtype for categories in self.categories_]
         same_kind = len({dtype.kind for dtype in dtypes}) == 1

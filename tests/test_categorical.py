@@ -1,7 +1,9 @@
 """Tests for skxent.CategoricalMLE and its counting and softmax kernels."""
 
+import decimal
 import warnings
 from collections import Counter
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -197,6 +199,144 @@ def test_fit_does_not_modify_inputs():
     assert_array_equal(weights, copies[1])
     for declared, copy in zip(categories, copies[2], strict=True):
         assert_array_equal(declared, copy)
+
+
+def test_categories_are_copies_of_the_declared_arrays():
+    X = np.array([[0, 10], [1, 10], [1, 20]])
+    declared = [np.array([0, 1, 2]), np.array([10, 20])]
+    model = CategoricalMLE(alpha=1.0, categories=declared).fit(X)
+    scores, draws = model.score_samples(X), model.sample(30, random_state=0)
+    for caller, fitted in zip(declared, model.categories_, strict=True):
+        assert not np.shares_memory(caller, fitted)
+        caller[:] = caller[::-1]  # the caller reuses its arrays after fit
+    assert_array_equal(model.categories_[0], [0, 1, 2])
+    assert_array_equal(model.score_samples(X), scores)
+    assert_array_equal(model.sample(30, random_state=0), draws)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array([3, 1, 3, 7, 3], dtype=">i8"),
+        np.array([3, 1, 3, 7, 3], dtype=">i4"),
+        np.array([3, 1, 3, 7, 3], dtype=">u2"),
+        # Wide range: sorted and coded rather than counted in a histogram.
+        (np.array([3, 1, 3, 7, 3]) * 10**15).astype(">i8"),
+        np.array([0.5, 0.25, 0.5, 2.0, 0.5], dtype=">f8"),
+        np.array([0.5, 0.25, 0.5, 2.0, 0.5], dtype=">f4"),
+    ],
+    ids=["i8", "i4", "u2", "i8-wide", "f8", "f4"],
+)
+def test_big_endian_columns_count_like_native_ones(column):
+    # Numba kernels type only native-endian arrays; the dtype's kind and size
+    # are kept (float32 stays float32).
+    native = column.astype(column.dtype.newbyteorder("="))
+    weights = np.array([1.0, 2.0, 0.5, 1.0, 1.5], dtype=">f8")
+    declared = [np.unique(column).astype(column.dtype)]  # big-endian as well
+    for categories in ("auto", declared):
+        model = CategoricalMLE(alpha=0.5, categories=categories)
+        model.fit(column[:, None], sample_weight=weights)
+        reference = CategoricalMLE(alpha=0.5).fit(
+            native[:, None], sample_weight=weights.astype(float)
+        )
+        assert model.categories_[0].dtype == native.dtype
+        assert_array_equal(model.categories_[0], reference.categories_[0])
+        assert_array_equal(model.probabilities_[0], reference.probabilities_[0])
+        assert_array_equal(
+            model.score_samples(column[:, None]),
+            reference.score_samples(native[:, None]),
+        )
+
+
+def exact_fit(column, weights, categories, alpha):
+    """Pseudo-count, category totals, smoothed frequencies, their logarithms
+    and entropy, in 50-digit decimal arithmetic (whose exponent range has no
+    overflow or underflow), rounded to float64 at the end."""
+    with decimal.localcontext(prec=50):
+        totals = [
+            sum(
+                (Decimal(w) for x, w in zip(column, weights, strict=True) if x == c),
+                Decimal(0),
+            )
+            for c in categories
+        ]
+        total, K = sum(totals), len(categories)
+        presets = {
+            "laplace": Decimal(1),
+            "jeffreys": Decimal("0.5"),
+            "perks": Decimal(1) / K,
+            "minimax": total.sqrt() / K,
+        }
+        pseudo_count = presets[alpha] if alpha in presets else Decimal(alpha)
+        q = [(n + pseudo_count) / (total + K * pseudo_count) for n in totals]
+        log_q = [x.ln() for x in q]  # -Infinity for q = 0
+        entropy = -sum(x * y for x, y in zip(q, log_q, strict=True) if x > 0)
+    return (
+        float(pseudo_count),
+        np.array(totals, dtype=float),
+        np.array(q, dtype=float),
+        np.array(log_q, dtype=float),
+        float(entropy),
+    )
+
+
+@pytest.mark.parametrize(
+    "alpha", [0.0, 0.5, 3.0, "laplace", "jeffreys", "perks", "minimax"]
+)
+@pytest.mark.parametrize(
+    "exponent",
+    [-1070, -1040, -1000, 0, 1000, 1021],
+    ids=["subnormal", "subnormal-wide", "tiny", "unit", "huge", "overflowing-sums"],
+)
+def test_weights_of_any_magnitude_give_exact_probabilities(exponent, alpha):
+    # Weights 2**exponent * [0.5, 2): the largest near 1.8e308 (whose sums
+    # overflow) down to subnormal (few significant bits, rounded once here).
+    rng = np.random.default_rng(15)
+    column = rng.integers(0, 3, size=60)
+    weights = np.ldexp(rng.uniform(0.5, 2.0, size=60), exponent)
+    categories = [0, 1, 2, 3]  # 3 is never seen: its mass is alpha's alone
+    model = CategoricalMLE(alpha=alpha, categories=[categories])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(column[:, None], sample_weight=weights)
+        scores = model.score_samples(np.array(categories)[:, None])
+    pseudo_count, totals, q, log_q, entropy = exact_fit(
+        column, weights, categories, alpha
+    )
+    assert model.alpha_[0] == pytest.approx(pseudo_count, rel=1e-15, abs=0)
+    assert_allclose(model.category_counts_[0], totals, rtol=1e-14)
+    assert_allclose(model.probabilities_[0], q, rtol=1e-14)
+    assert_allclose(model.log_probabilities_[0], log_q, rtol=1e-14)
+    assert_allclose(scores, log_q, rtol=1e-14)
+    assert model.entropy_[0] == pytest.approx(entropy, rel=1e-14)
+    assert np.all(np.isfinite(model.loss_))
+    if alpha == 0.0:
+        # Only ratios matter: the same weights scaled (exactly) to about 1
+        # give bit for bit the same fit.
+        unit = CategoricalMLE(categories=[categories])
+        unit.fit(column[:, None], sample_weight=np.ldexp(weights, -exponent))
+        assert_array_equal(model.probabilities_[0], unit.probabilities_[0])
+        assert_array_equal(scores, unit.score_samples(np.array(categories)[:, None]))
+        assert model.score(column[:, None]) == unit.score(column[:, None])
+
+
+def test_weights_beyond_float64_ratio_are_an_error():
+    # 1e-20 / 1e308 has no float64: the row would silently count as absent.
+    with pytest.raises(ValueError, match=r"sample_weight\[1\] = 1e-20 is positive"):
+        CategoricalMLE().fit([[0], [1]], sample_weight=[1e308, 1e-20])
+
+
+def test_scalar_sample_weight_weighs_every_row_alike():
+    X = [[0], [1], [1]]
+    model = CategoricalMLE(alpha="minimax").fit(X, sample_weight=4.0)
+    assert_allclose(model.category_counts_[0], [4.0, 8.0])
+    assert_allclose(model.alpha_, [np.sqrt(12.0) / 2])
+    repeated = CategoricalMLE(alpha="minimax").fit(np.repeat(X, 4, axis=0))
+    assert_allclose(model.probabilities_[0], repeated.probabilities_[0])
+    with pytest.raises(ValueError, match="sample_weight sums to zero"):
+        CategoricalMLE().fit(X, sample_weight=0)
+    with pytest.raises(ValueError, match=r"non-negative .* sample_weight\[0\] is -1"):
+        CategoricalMLE().fit(X, sample_weight=-1.0)
 
 
 # --- lbfgs --------------------------------------------------------------------
@@ -461,6 +601,38 @@ def test_dataframe_keeps_feature_names_and_column_dtypes():
         model.score_samples(frame[["size", "color", "ok"]])
 
 
+@pytest.mark.parametrize(
+    ("values", "dtype", "numpy_dtype"),
+    [
+        ([2**53, 2**53 + 1, 2**53 + 1, -7], "Int64", np.int64),
+        ([2**64 - 1, 2**64 - 2, 2**53 + 1, 2**53], "UInt64", np.uint64),
+        ([3, -2, 3, 3], "Int8", np.int8),
+        ([True, False, True, True], "boolean", bool),
+        ([0.1, 0.2, 0.1, 1e300], "Float64", np.float64),
+        ([0.1, 0.2, 0.1, 0.1], "Float32", np.float32),
+        (["b", "a", "b", "ccc"], "string", object),
+    ],
+)
+def test_nullable_pandas_columns_count_like_numpy(values, dtype, numpy_dtype):
+    # pandas' nullable dtypes must not detour through float64: IDs 2**53 and
+    # 2**53 + 1 would merge, booleans and float32 would become float64.
+    column = np.array(values, dtype=numpy_dtype)
+    frame = pd.DataFrame({"x": pd.array(values, dtype=dtype)})
+    weights = np.array([1.0, 2.0, 0.5, 3.0])
+    by_frame = CategoricalMLE(alpha=0.5).fit(frame, sample_weight=weights)
+    by_array = CategoricalMLE(alpha=0.5).fit(column[:, None], sample_weight=weights)
+    assert by_frame.categories_[0].dtype == numpy_dtype
+    assert_array_equal(by_frame.categories_[0], by_array.categories_[0])
+    assert by_frame.categories_[0].size == len(set(values))
+    assert_array_equal(by_frame.probabilities_[0], by_array.probabilities_[0])
+    assert_array_equal(
+        by_frame.score_samples(frame), by_array.score_samples(column[:, None])
+    )
+    draws = by_frame.sample(20, random_state=0)
+    assert draws.dtype == numpy_dtype
+    assert_array_equal(draws, by_array.sample(20, random_state=0))
+
+
 @parametrize_with_checks(
     [
         CategoricalMLE(),
@@ -475,26 +647,54 @@ def test_sklearn_compatible_estimator(estimator, check):
 # --- bad input ----------------------------------------------------------------
 
 
+MISSING = r"missing value \(NaN, None, pandas NA or NaT\) or infinity in "
+
+
 @pytest.mark.parametrize(
-    ("X", "match"),
+    ("X", "feature"),
     [
-        (np.array([[1.0], [np.nan]]), "NaN, None or infinity in feature 0"),
-        (np.array([[1.0, 2.0], [2.0, np.inf]]), "NaN, None or infinity in feature 1"),
-        (np.array([["a"], [None]], dtype=object), "NaN, None or infinity"),
-        (np.array([["a"], [np.nan]], dtype=object), "NaN, None or infinity"),
-        (pd.DataFrame({"w": [1.0, None]}), "NaN, None or infinity in feature 'w'"),
+        (np.array([[1.0], [np.nan]]), "feature 0"),
+        (np.array([[1.0, 2.0], [2.0, np.inf]]), "feature 1"),
+        (np.array([["a"], [None]], dtype=object), "feature 0"),
+        (np.array([["a"], [np.nan]], dtype=object), "feature 0"),
+        (np.array([["a"], [pd.NA]], dtype=object), "feature 0"),
+        (np.array([[1, 2], [3, np.datetime64("NaT")]], dtype=object), "feature 1"),
+        (np.array([["2020-01-01"], ["NaT"]], dtype="datetime64[s]"), "feature 0"),
+        ([[1], [pd.NA]], "feature 0"),
+        ([["a"], [pd.NA]], "feature 0"),
+        ([[pd.Timestamp(0)], [pd.NaT]], "feature 0"),
+        ([["a"], [None]], "feature 0"),
+        (pd.DataFrame({"w": [1.0, None]}), "feature 'w'"),
+        (pd.DataFrame({"s": pd.array(["a", None], dtype="string")}), "feature 's'"),
+        (pd.DataFrame({"i": pd.array([2**53, None], dtype="Int64")}), "feature 'i'"),
+        (pd.DataFrame({"u": pd.array([1, None], dtype="UInt64")}), "feature 'u'"),
+        (pd.DataFrame({"b": pd.array([True, None], dtype="boolean")}), "feature 'b'"),
+        (pd.DataFrame({"f": pd.array([1.5, None], dtype="Float64")}), "feature 'f'"),
+        (pd.DataFrame({"f": pd.array([1.5, np.inf], dtype="Float64")}), "feature 'f'"),
         (
-            pd.DataFrame({"s": pd.array(["a", None], dtype="string")}),
-            "NaN, None or infinity in feature 's'",
+            # NaN, not NA, inside a nullable float column: isna() misses it.
+            pd.DataFrame(
+                {
+                    "f": pd.arrays.FloatingArray(
+                        np.array([1.0, np.nan]), np.zeros(2, bool)
+                    )
+                }
+            ),
+            "feature 'f'",
         ),
+        (pd.DataFrame({"c": pd.Categorical(["x", None])}), "feature 'c'"),
+        (pd.DataFrame({"o": np.array([1, pd.NA], dtype=object)}), "feature 'o'"),
+        (pd.DataFrame({"t": [pd.Timestamp(0), pd.NaT]}), "feature 't'"),
     ],
 )
-def test_missing_values_are_rejected(X, match):
+def test_missing_values_are_rejected(X, feature):
+    match = MISSING + feature
     with pytest.raises(ValueError, match=match):
         CategoricalMLE().fit(X)
-    valid = np.ones((2, X.shape[1]))
     if hasattr(X, "columns"):
-        valid = pd.DataFrame(valid, columns=X.columns)
+        valid = pd.DataFrame(np.ones((2, X.shape[1])), columns=X.columns)
+    else:
+        valid = np.ones((2, np.asarray(X, dtype=object).shape[1]))
     model = CategoricalMLE(handle_unknown="zero").fit(valid)
     with pytest.raises(ValueError, match=match):
         model.score_samples(X)
@@ -544,5 +744,6 @@ def test_bad_shapes_and_types():
         model.score_samples([1, 2])
     with pytest.raises(TypeError, match="all strings or all numbers"):
         CategoricalMLE().fit(np.array([["a"], [1]], dtype=object))
-    with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
-        model.sample(0)
+    for n_samples in (0, 2.0, True, np.True_):
+        with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
+            model.sample(n_samples)
