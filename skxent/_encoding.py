@@ -25,7 +25,7 @@ def small_integer_range(values):
     enough for a lookup table or a histogram, else ``None``."""
     if values.dtype.kind not in "biu" or values.size == 0:
         return None
-    low, high = (int(value) for value in value_range(values))
+    low, high = (int(value) for value in value_range(native_byte_order(values)))
     small = high - low < max(_SMALL_SPAN, values.size)
     return (low, high) if small and high <= np.iinfo(np.int64).max else None
 
@@ -36,8 +36,9 @@ def _offsets(values, low):
 
 
 def unique_values(values):
-    """``np.unique(values)`` for 1-D ``values``; linear time for integers of
-    a small range."""
+    """``np.unique(values)`` for 1-D ``values``, in the machine's byte order;
+    linear time for integers of a small range."""
+    values = native_byte_order(values)
     integer_range = small_integer_range(values)
     if integer_range is None:
         return np.unique(values)

@@ -4,17 +4,23 @@ A target is either a 1-D array of class labels, encoded as integer column
 indices into a list of classes, or a 2-D ``(n_samples, n_classes)`` matrix whose
 rows are probability vectors (soft targets). Probability rows must be finite,
 non-negative and sum to one within ``sqrt(eps)`` of their dtype (about 1.5e-8 in
-float64, 3.5e-4 in float32), the tolerance ``sklearn.metrics.log_loss`` uses.
-skxent never renormalizes a row that fails this test; it raises instead.
+float64, 3.5e-4 in float32, 3.1e-2 in float16), the tolerance
+``sklearn.metrics.log_loss`` uses. skxent never renormalizes a row that fails
+this test; it raises instead.
+
+Probabilities keep their precision, as in ``log_loss``: float64, float32 and
+float16 are judged (and, as predictions, clipped) by their own dtype, big-endian
+data included; anything else is read as float64.
 """
 
 import numpy as np
 from sklearn.utils import check_array, column_or_1d
 
-from skxent._encoding import category_codes
+from skxent._encoding import category_codes, native_byte_order
 from skxent._kernels import divergence as kernels
 
 FLOAT_DTYPES = (np.float64, np.float32)
+PROBABILITY_DTYPES = (np.float64, np.float32, np.float16)
 
 
 def row_sum_tolerance(dtype):
@@ -22,16 +28,44 @@ def row_sum_tolerance(dtype):
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
-def check_probability_rows(P, *, name):
-    """Return ``P`` as a 2-D float array whose rows are probability vectors.
+def check_probabilities(values, *, name, ensure_2d=True):
+    """``values`` as a native-endian float array of the caller's precision.
 
-    Raises a ``ValueError`` naming the first offending row otherwise. ``P`` is
-    never modified; it is copied only when its dtype is not float32 or float64.
+    float64, float32 and float16 keep their dtype (big-endian ones too), so
+    that tolerances and clipping follow the precision the caller computed in;
+    other numbers become float64. No copy of a native float array.
     """
-    P = check_array(
-        P, dtype=FLOAT_DTYPES, ensure_all_finite=False, input_name=name, order=None
+    values = check_array(
+        values,
+        ensure_2d=ensure_2d,
+        dtype="numeric",
+        ensure_all_finite=False,
+        input_name=name,
     )
-    status = kernels.probability_row_status(P, row_sum_tolerance(P.dtype))
+    values = native_byte_order(values)
+    if values.dtype not in PROBABILITY_DTYPES:
+        values = values.astype(np.float64)
+    return values
+
+
+def kernel_floats(values):
+    """``values`` in a dtype the kernels take: float16 becomes float32, which
+    holds every float16 value exactly (Numba has no float16 on the CPU)."""
+    return values.astype(np.float32) if values.dtype == np.float16 else values
+
+
+def check_probability_rows(P, *, name):
+    """Return ``P`` as a 2-D float64 or float32 array of probability rows.
+
+    Rows are judged by the tolerance of ``P``'s own dtype; float16 rows are
+    then widened (exactly) to float32. Raises a ``ValueError`` naming the first
+    offending row otherwise. ``P`` is never modified; it is copied only when
+    it is not a native float32 or float64 array.
+    """
+    P = check_probabilities(P, name=name)
+    tolerance = row_sum_tolerance(P.dtype)
+    P = kernel_floats(P)
+    status = kernels.probability_row_status(P, tolerance)
     bad_rows = np.flatnonzero(status)
     if bad_rows.size:
         row = bad_rows[0]
@@ -40,7 +74,7 @@ def check_probability_rows(P, *, name):
             kernels.ROW_NEGATIVE: "contains a negative probability",
             kernels.ROW_SUM_NOT_ONE: (
                 f"sums to {float(P[row].sum(dtype=np.float64))!r}, not 1 (tolerance "
-                f"{row_sum_tolerance(P.dtype):.1e}); divide each row by its sum "
+                f"{tolerance:.1e}); divide each row by its sum "
                 "if the values are unnormalized weights or counts"
             ),
         }[status[row]]
@@ -52,9 +86,23 @@ def check_probability_rows(P, *, name):
     return P
 
 
+def check_target(y, *, name):
+    """``y`` as an array, not yet told apart as labels or probability rows.
+
+    Array-likes go through ``check_array`` before any NumPy function sees
+    them: some (``sklearn.utils.estimator_checks._NotAnArray``) convert to an
+    array but refuse NumPy's functions, ``np.ndim`` included.
+    """
+    return check_array(
+        y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name=name
+    )
+
+
 def is_probability_matrix(y):
-    """Whether target ``y`` is a 2-D matrix of probability rows (soft targets)."""
-    return getattr(y, "ndim", np.ndim(y)) == 2 and np.shape(y)[1] >= 2
+    """Whether target ``y`` (any array-like) is a 2-D matrix of probability
+    rows (soft targets) rather than class labels."""
+    y = check_target(y, name="y")
+    return y.ndim == 2 and y.shape[1] >= 2
 
 
 def encode_labels(y, classes, *, name="y"):
@@ -74,12 +122,64 @@ def encode_labels(y, classes, *, name="y"):
     return codes.astype(np.intp, copy=False)
 
 
+def _missing_labels(labels):
+    """Mask of the NaN, infinite and None entries of a 1-D array."""
+    if labels.dtype.kind == "f":
+        return ~np.isfinite(labels)
+    if labels.dtype == object:
+        return np.fromiter(
+            (
+                label is None
+                or (isinstance(label, float | np.floating) and not np.isfinite(label))
+                for label in labels.tolist()
+            ),
+            dtype=bool,
+            count=labels.size,
+        )
+    return np.zeros(labels.size, dtype=bool)
+
+
 def check_label_vector(y, *, name):
-    """Return ``y`` as a 1-D array of labels (a column vector is raveled with a
-    ``DataConversionWarning``), rejecting NaN labels."""
-    y = column_or_1d(y, warn=True)
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+    """Return ``y`` as a 1-D array of labels in the machine's byte order (a
+    column vector is raveled with a ``DataConversionWarning``), rejecting NaN,
+    infinite and None labels."""
+    y = native_byte_order(column_or_1d(y, warn=True))
+    missing = _missing_labels(y)
+    if np.any(missing):
         raise ValueError(
-            f"{name} contains NaN or infinity; class labels must be finite."
+            f"{name} contains NaN, None or infinity (first at position "
+            f"{np.flatnonzero(missing)[0]}), which cannot be a class label; give "
+            "a missing class a value of its own, such as the string 'missing'."
         )
     return y
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float64 array of ``n_samples`` finite,
+    non-negative weights, not all zero.
+
+    Built on public scikit-learn API only, so it behaves the same on every
+    supported release: the private ``_check_sample_weight`` of scikit-learn
+    1.6 lets all-zero weights through (a weighted mean of NaN), newer releases
+    refuse them.
+    """
+    weights = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+    )
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has shape {weights.shape} but there are {n_samples} "
+            "samples; give one weight per sample."
+        )
+    negative = np.flatnonzero(weights < 0)
+    if negative.size:
+        raise ValueError(
+            "sample_weight must be non-negative, but "
+            f"sample_weight[{negative[0]}] is {weights[negative[0]]}."
+        )
+    if not np.any(weights):
+        raise ValueError(
+            "sample_weight is zero for every sample; at least one weight must be "
+            "positive."
+        )
+    return weights

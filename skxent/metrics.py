@@ -13,10 +13,14 @@ classes (natural logarithms; ``base=2`` gives bits):
 
 Targets are 1-D class labels (then ``p`` is one-hot, ``H(p) = 0`` and
 cross-entropy, KL and the negative log-likelihood coincide) or a 2-D matrix of
-probability rows. Predictions are an ``(n_samples, K)`` probability matrix, or
-the 1-D positive-class probabilities a scikit-learn scorer hands a metric for a
-binary classifier. Every metric returns the ``sample_weight``-weighted mean over
-samples (the weighted sum with ``normalize=False``).
+probability rows; binary soft targets are ``(n_samples, 2)`` rows too, since a
+1-D float target is read as labels and refused unless its values are integral.
+Predictions are an ``(n_samples, K)`` probability matrix, or the 1-D
+positive-class probabilities a scikit-learn scorer hands a metric for a binary
+classifier; float64, float32 and float16 keep their precision, as in
+``sklearn.metrics.log_loss``. Every metric returns the
+``sample_weight``-weighted mean over samples (the weighted sum with
+``normalize=False``).
 """
 
 import copy
@@ -26,8 +30,7 @@ import numbers
 import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import make_scorer
-from sklearn.utils import check_array, check_consistent_length
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils import check_consistent_length
 
 from skxent import _targets
 from skxent._encoding import unique_values
@@ -87,23 +90,24 @@ def entropy(p, *, base=None):
     >>> entropy([0.25, 0.25, 0.25, 0.25], base=2)
     2.0
     """
-    single = np.ndim(p) == 1
-    P = _targets.check_probability_rows(np.atleast_2d(p) if single else p, name="p")
+    P = _targets.check_probabilities(p, name="p", ensure_2d=False)
+    single = P.ndim == 1
+    P = _targets.check_probability_rows(P[np.newaxis] if single else P, name="p")
     rows = kernels.soft_target_rows(P, P, kernels.ENTROPY, 0.0)
     rows *= _log_base_factor(base)
     return float(rows[0]) if single else rows
 
 
 def _check_predictions(y_proba):
-    """2-D probability matrix from ``y_proba``; 1-D means positive-class
-    probabilities of a binary problem, rebuilt as ``[1 - p, p]``."""
-    Q = check_array(
-        y_proba,
-        ensure_2d=False,
-        dtype=_targets.FLOAT_DTYPES,
-        ensure_all_finite=False,
-        input_name="y_proba",
-    )
+    """2-D probability matrix from ``y_proba`` and the ``eps`` of its dtype.
+
+    1-D means positive-class probabilities of a binary problem, rebuilt as
+    ``[1 - p, p]``. ``eps`` is taken before float16 is widened for the
+    kernels: predictions are clipped at their own precision, as in
+    ``log_loss``.
+    """
+    Q = _targets.check_probabilities(y_proba, name="y_proba", ensure_2d=False)
+    eps = float(np.finfo(Q.dtype).eps)
     if Q.ndim == 2 and Q.shape[1] == 1:
         Q = Q.ravel()
     if Q.ndim == 1:
@@ -113,26 +117,45 @@ def _check_predictions(y_proba):
                 "[0, 1]; found values outside (or NaN)."
             )
         Q = np.column_stack([1 - Q, Q])
-    return _targets.check_probability_rows(Q, name="y_proba")
+    return _targets.check_probability_rows(Q, name="y_proba"), eps
 
 
 def _check_label_columns(labels, n_columns, *, where):
+    """``labels`` as an array of one distinct class per column, or ``None``."""
     if labels is None:
-        return
-    labels = np.asarray(labels)
-    if np.unique(labels).size != labels.size:
+        return None
+    labels = _targets.check_label_vector(labels, name="labels")
+    # Python equality, not sorting: labels of mixed types are not ordered.
+    if len(set(labels.tolist())) != labels.size:
         raise ValueError(f"labels must be unique, got {labels.tolist()}.")
     if labels.size != n_columns:
         raise ValueError(
             f"labels has {labels.size} classes but {where} has {n_columns} "
             "columns; give one label per column."
         )
+    return labels
+
+
+def _check_label_targets(y_true):
+    """1-D class labels from ``y_true``, refusing non-integral floats.
+
+    ``log_loss`` refuses them too: 1-D probabilities of the positive class
+    read as labels would silently give the hard-label value.
+    """
+    y = _targets.check_label_vector(y_true, name="y_true")
+    if y.dtype.kind == "f" and np.any(y != np.round(y)):
+        raise ValueError(
+            "y_true is 1-D with non-integral values, which class labels cannot "
+            "have. For binary soft targets pass (n_samples, 2) probability rows "
+            "[1 - p, p], e.g. np.column_stack([1 - y_true, y_true])."
+        )
+    return y
 
 
 def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
     """Per-sample divergence of ``kind``."""
-    Q = _check_predictions(y_proba)
-    eps = float(np.finfo(Q.dtype).eps)
+    Q, eps = _check_predictions(y_proba)
+    y_true = _targets.check_target(y_true, name="y_true")
     if _targets.is_probability_matrix(y_true):
         P = _targets.check_probability_rows(y_true, name="y_true")
         if P.shape[1] != Q.shape[1]:
@@ -144,7 +167,7 @@ def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
         check_consistent_length(P, Q, sample_weight)
         rows = kernels.soft_target_rows(P, Q, kind, eps)
     else:
-        y = _targets.check_label_vector(y_true, name="y_true")
+        y = _check_label_targets(y_true)
         check_consistent_length(y, Q, sample_weight)
         if labels is None:
             classes = unique_values(y)
@@ -160,8 +183,7 @@ def _row_divergences(y_true, y_proba, labels, sample_weight, kind):
                     "through the labels argument."
                 )
         else:
-            _check_label_columns(labels, Q.shape[1], where="y_proba")
-            classes = np.asarray(labels)
+            classes = _check_label_columns(labels, Q.shape[1], where="y_proba")
         rows = kernels.label_target_rows(
             _targets.encode_labels(y, classes, name="y_true"), Q, kind, eps
         )
@@ -172,7 +194,7 @@ def _average(rows, sample_weight, normalize, base):
     if sample_weight is None:
         total = rows.sum() if not normalize else rows.mean()
     else:
-        weights = _check_sample_weight(sample_weight, rows, ensure_non_negative=True)
+        weights = _targets.check_sample_weight(sample_weight, rows.size)
         total = weights @ rows
         if normalize:
             total /= weights.sum()
@@ -191,17 +213,19 @@ _SHARED_PARAMETERS_DOC = """
         Class labels, or probability rows (soft targets) whose columns follow
         the columns of ``y_proba``. Probability rows must be finite,
         non-negative and sum to one (within ``sqrt(eps)`` of their dtype); they
-        are never renormalized.
+        are never renormalized. Binary soft targets are ``(n_samples, 2)``
+        rows: 1-D floats are labels and must be integral.
     y_proba : array-like of shape (n_samples, n_classes) or (n_samples,)
         Predicted probabilities, as returned by ``predict_proba``. A 1-D array
         (or a single column) holds the probabilities of the positive (second)
-        class of a binary problem.
+        class of a binary problem. float64, float32 and float16 are checked
+        and clipped at their own precision; other dtypes are read as float64.
     labels : array-like of shape (n_classes,), default=None
         The classes, in the order of the columns of ``y_proba``. By default the
         sorted unique labels of ``y_true``, the order of ``classes_`` in a
         scikit-learn classifier.
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights.
+        Finite, non-negative sample weights, not all zero.
     normalize : bool, default=True
         Return the weighted mean over samples; otherwise the weighted sum.
     base : float, default=None

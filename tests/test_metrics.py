@@ -20,6 +20,7 @@ from scipy import special, stats
 from scipy.spatial.distance import jensenshannon
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.metrics import log_loss, make_scorer
@@ -32,7 +33,9 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import _NotAnArray
 
+from skxent import SoftmaxClassifier
 from skxent.metrics import (
     cross_entropy,
     entropy,
@@ -211,6 +214,70 @@ def test_float32_and_float64_predictions_are_computed_in_float64(dtype):
     assert_allclose(
         kl_divergence(P, Q), clipped_kl_rows(P, Q).mean(), rtol=1e-12, atol=1e-15
     )
+
+
+def renormalized(rows):
+    """Rows divided by their sum in their own dtype: they sum to one at the
+    precision of that dtype, and (below float64) not at float64's."""
+    return rows / rows.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, ">f4"])
+def test_low_precision_predictions_are_clipped_at_their_own_eps(dtype):
+    # log_loss clips at the eps of the prediction dtype and so does skxent:
+    # a confidently wrong float16 prediction costs -log(eps16) = 6.93, not
+    # the -log(eps64) = 36.04 of a conversion before clipping. log_loss
+    # itself reads big-endian float32 as float64, so its reference for ">f4"
+    # is the same values in native float32.
+    native = np.dtype(dtype).newbyteorder("=")
+    wrong = np.array([[1.0, 0.0], [0.3, 0.7]], dtype=dtype)
+    expected = -0.5 * (math.log(np.finfo(native).eps) + math.log(0.7))
+    # log_loss takes its logarithms in float16: equal to that precision.
+    rtol = 1e-3 if native == np.float16 else 1e-6
+    for metric in (cross_entropy, kl_divergence):
+        value = metric([1, 1], wrong, labels=[0, 1])
+        assert_allclose(value, expected, rtol=rtol)
+        reference = log_loss([1, 1], wrong.astype(native), labels=[0, 1])
+        assert_allclose(value, reference, rtol=rtol)
+    assert cross_entropy([1], wrong[:, 1][:1], labels=[0, 1]) == pytest.approx(
+        -math.log(np.finfo(native).eps), rel=1e-6
+    )
+
+    rng = np.random.default_rng(21)
+    y = random_labels(rng, 200, 4)
+    Q = renormalized(random_proba(rng, 200, 4, alpha=0.05).astype(dtype))
+    Q[0] = [0.0, 0.0, 1.0, 0.0]
+    reference = clipped_cross_entropy_rows(one_hot(y, 4), Q).mean()
+    assert_allclose(cross_entropy(y, Q), reference, rtol=1e-12)
+    assert_allclose(cross_entropy(y, Q), log_loss(y, Q.astype(native)), rtol=rtol)
+    P = renormalized(random_proba(rng, 200, 4).astype(dtype))
+    assert_allclose(
+        kl_divergence(P, Q), clipped_kl_rows(P, Q).mean(), rtol=1e-12, atol=1e-15
+    )
+
+
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("dtype", [np.float16, ">f4"])
+def test_low_precision_rows_are_judged_by_the_tolerance_of_their_dtype(metric, dtype):
+    # Renormalized in their own dtype, rows sum to one within sqrt(eps) of
+    # that dtype (3.1e-2 in float16, 3.5e-4 in float32), not of float64.
+    rng = np.random.default_rng(22)
+    P = renormalized(random_proba(rng, 100, 3).astype(dtype))
+    Q = renormalized(random_proba(rng, 100, 3).astype(dtype))
+    float64_tolerance = math.sqrt(np.finfo(np.float64).eps)
+    assert np.abs(Q.sum(axis=1, dtype=np.float64) - 1).max() > float64_tolerance
+    assert np.isfinite(metric(P, Q))
+    assert np.isfinite(metric(random_labels(rng, 100, 3), Q))
+    assert entropy(P).shape == (100,)
+
+    native = np.dtype(dtype).newbyteorder("=")
+    tolerance = math.sqrt(np.finfo(native).eps)
+    off = np.array([[0.3, 0.7 + 2 * tolerance], [0.5, 0.5]], dtype=dtype)
+    message = rf"row 0 sums to .*tolerance {tolerance:.1e}"
+    with pytest.raises(ValueError, match=message):
+        metric([1, 0], off)
+    with pytest.raises(ValueError, match=message):
+        metric(off, Q[:2])
 
 
 # --------------------------------------------------------------------------
@@ -475,7 +542,19 @@ BAD_INPUTS = {
         GOOD_Y,
         GOOD_Q,
         {"sample_weight": [1.0, -1.0, 1.0]},
-        "Negative values",
+        r"sample_weight must be non-negative, but sample_weight\[1\] is -1.0",
+    ),
+    "nan sample_weight": (
+        GOOD_Y,
+        GOOD_Q,
+        {"sample_weight": [1.0, np.nan, 1.0]},
+        "sample_weight contains NaN",
+    ),
+    "all-zero sample_weight": (
+        GOOD_Y,
+        GOOD_Q,
+        {"sample_weight": [0.0, 0.0, 0.0]},
+        "sample_weight is zero for every sample",
     ),
     "column counts differ": (
         [[0.2, 0.3, 0.5]] * 3,
@@ -504,6 +583,37 @@ BAD_INPUTS = {
         "only one label .*labels argument",
     ),
     "nan label": ([0.0, np.nan, 1.0], GOOD_Q, {}, "y_true contains NaN"),
+    "None label": ([1, None, 0], GOOD_Q, {}, "y_true contains NaN, None"),
+    "1-D soft y_true": (
+        [0.1, 0.9, 0.5],
+        GOOD_Q,
+        {},
+        r"non-integral values.*\(n_samples, 2\) probability rows",
+    ),
+    "None in labels": (
+        GOOD_Y,
+        GOOD_Q,
+        {"labels": [None, 1]},
+        "labels contains NaN, None or infinity",
+    ),
+    "None in string labels": (
+        ["a", "b", "a"],
+        GOOD_Q,
+        {"labels": ["b", None]},
+        "labels contains NaN, None or infinity",
+    ),
+    "nan in labels": (
+        GOOD_Y,
+        GOOD_Q,
+        {"labels": [np.nan, 1.0]},
+        "labels contains NaN, None or infinity",
+    ),
+    "duplicate labels of mixed types": (
+        GOOD_Y,
+        GOOD_Q,
+        {"labels": np.array([1, "a", 1], dtype=object)},
+        "labels must be unique",
+    ),
     "empty input": ([], np.empty((0, 2)), {}, "0 sample"),
     "empty soft input": (np.empty((0, 2)), np.empty((0, 2)), {}, "0 sample"),
     "base one": (GOOD_Y, GOOD_Q, {"base": 1}, "base must be a finite positive number"),
@@ -574,9 +684,44 @@ def test_rows_are_not_renormalized():
     assert cross_entropy([1], Q, labels=[0, 1]) == pytest.approx(expected, rel=1e-15)
 
 
-def test_all_zero_sample_weight_is_rejected():
-    with pytest.raises(ValueError, match="non-zero"):
-        cross_entropy(GOOD_Y, GOOD_Q, sample_weight=[0.0, 0.0, 0.0])
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_all_zero_sample_weight_is_rejected(metric, normalize):
+    # skxent's own check: scikit-learn 1.6 lets all-zero weights through to a
+    # weighted mean of 0 / 0 = NaN; newer releases refuse them.
+    for y_true in (GOOD_Y, GOOD_P):
+        with pytest.raises(ValueError, match="sample_weight is zero for every"):
+            metric(y_true, GOOD_Q, sample_weight=[0.0, 0.0, 0.0], normalize=normalize)
+    partly_zero = metric(GOOD_Y, GOOD_Q, sample_weight=[0.0, 1.0, 0.0])
+    assert partly_zero == pytest.approx(metric(GOOD_Y[1:2], GOOD_Q[1:2], labels=[0, 1]))
+
+
+def test_one_dimensional_soft_targets_are_refused_not_read_as_labels():
+    # Binary soft targets given as 1-D floats, the mirror of the 1-D y_proba
+    # that is accepted: read as labels they gave the hard-label value, 0.299.
+    soft = np.array([0.05, 0.95, 0.95, 0.05])
+    positive = np.array([0.2, 0.7, 0.9, 0.4])
+    for metric in DIVERGENCES:
+        with pytest.raises(ValueError, match=r"\(n_samples, 2\) probability rows"):
+            metric(soft, positive)
+        with (
+            pytest.warns(sklearn.exceptions.DataConversionWarning),
+            pytest.raises(ValueError, match="non-integral"),
+        ):
+            metric(soft[:, np.newaxis], positive)
+    with pytest.raises(ValueError):
+        log_loss(soft, positive)  # scikit-learn refuses them too
+
+    # The rows the message asks for give the soft KL.
+    rows = np.column_stack([1 - soft, soft])
+    expected = special.rel_entr(rows, np.column_stack([1 - positive, positive]))
+    assert kl_divergence(rows, positive) == pytest.approx(expected.sum(1).mean())
+    assert kl_divergence(rows, positive) == pytest.approx(0.161, abs=5e-4)
+
+    # Floats with integral values remain class labels.
+    hard = [0.0, 1.0, 1.0, 0.0]
+    assert_allclose(cross_entropy(hard, positive), log_loss(hard, positive))
+    assert_allclose(kl_divergence(hard, positive), 0.299, atol=5e-4)
 
 
 @pytest.mark.parametrize("read_only", [False, True])
@@ -708,7 +853,8 @@ def test_set_score_request_on_a_copy_leaves_the_shared_scorer_alone():
         assert scorer.get_metadata_routing().score.requests["sample_weight"] is True
         for fresh in (neg_cross_entropy, get_scorer("neg_cross_entropy")):
             requests = fresh.get_metadata_routing().score.requests
-            assert requests["sample_weight"] is None
+            # scikit-learn 1.6 lists no entry for a metadata never requested.
+            assert requests.get("sample_weight") is None
 
 
 class KernelSmoothingClassifier(ClassifierMixin, BaseEstimator):
@@ -868,3 +1014,49 @@ def test_js_divergence_with_subnormal_probabilities():
     q = np.array([[0.0, 1.0]])
     assert js_divergence(p, q) == pytest.approx(0.0, abs=1e-300)
     assert js_divergence(q, p) == js_divergence(p, q)
+
+
+# --------------------------------------------------------------------------
+# Array-likes that convert to arrays but refuse NumPy's functions, as in
+# scikit-learn's test_permutation_importance_array_function_not_called.
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_metrics_take_array_likes_that_refuse_numpy_functions(metric):
+    weights = [1.0, 2.0, 0.5]
+    assert metric(
+        _NotAnArray(GOOD_Y), _NotAnArray(GOOD_Q), sample_weight=_NotAnArray(weights)
+    ) == metric(GOOD_Y, GOOD_Q, sample_weight=weights)
+    assert metric(
+        _NotAnArray(GOOD_Y[1:2]), _NotAnArray(GOOD_Q[1:2]), labels=_NotAnArray([0, 1])
+    ) == metric(GOOD_Y[1:2], GOOD_Q[1:2], labels=[0, 1])
+    assert metric(_NotAnArray(GOOD_Y), _NotAnArray(GOOD_Q[:, 1])) == (
+        metric(GOOD_Y, GOOD_Q[:, 1])
+    )
+    assert metric(_NotAnArray(GOOD_P), _NotAnArray(GOOD_Q)) == metric(GOOD_P, GOOD_Q)
+
+
+def test_entropy_takes_array_likes_that_refuse_numpy_functions():
+    assert_allclose(entropy(_NotAnArray(GOOD_P)), entropy(GOOD_P), rtol=0)
+    assert entropy(_NotAnArray(GOOD_P[0])) == entropy(GOOD_P[0])
+
+
+@pytest.mark.parametrize("scoring", [None, "neg_kl_divergence"])
+def test_softmax_score_and_permutation_importance_with_such_array_likes(scoring, iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    model = SoftmaxClassifier().fit(X, y)
+    assert model.score(_NotAnArray(X), _NotAnArray(y)) == model.score(X, y)
+    P = model.predict_proba(X)
+    assert model.score(_NotAnArray(X), _NotAnArray(P)) == model.score(X, P)
+
+    scorer = None if scoring is None else get_scorer(scoring)
+    importances = [
+        permutation_importance(
+            model, X_, y_, scoring=scorer, n_repeats=2, random_state=0
+        ).importances
+        for X_, y_ in [(_NotAnArray(X), _NotAnArray(y)), (X, y)]
+    ]
+    assert_allclose(importances[0], importances[1], rtol=1e-12)
+    assert np.all(importances[1].mean(axis=1) > 0)  # every feature matters
