@@ -174,14 +174,6 @@ def test_categorical_mle_scores_non_native_integers(dtype):
     assert_array_equal(declared.score_samples(swapped(X)), declared.score_samples(X))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "CategoricalMLE.fit hands its columns to the weighted_bincount kernel "
-        "as given: skxent/_categorical.py's _feature_columns must pass each "
-        "column through skxent._encoding.native_byte_order"
-    ),
-)
 @pytest.mark.parametrize("dtype", INTEGER_DTYPES)
 def test_categorical_mle_fits_non_native_integers(dtype):
     X = np.array([[1, 2], [3, 2], [1, 1], [3, 3], [1, 7]], dtype=dtype)
