@@ -23,13 +23,26 @@ IR, and LLVM upgrades them to its current form when it reads the module.
 Numba decides whether a cached kernel is stale from the source file that
 defines it alone: after editing this module, clear the kernels' caches
 (their ``__pycache__`` folders) so that they are compiled anew.
+
+Intrinsics exist only in compiled code. With Numba's compiler disabled
+(``NUMBA_DISABLE_JIT=1``, for debugging kernels in Python), each operation
+is instead its NumPy counterpart, chosen once at import: a register is an
+array of its lanes, the arguments are checked by the intrinsic's own typing
+function (the same :class:`~numba.core.errors.TypingError`, from
+:func:`numba.typeof` of each argument), a prefetch does nothing, and a load
+or store that would touch an element outside the array raises an
+``IndexError`` (compiled code would read or write whatever memory is there).
+With the compiler enabled the module defines the intrinsics alone, so the
+compiled kernels and their caches do not depend on that choice.
 """
 
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import config, typeof, types
 from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import intrinsic, models, register_model
+from numba.np.numpy_support import from_dtype
 
 REGISTER_BYTES = 64
 
@@ -119,7 +132,57 @@ def _masked_intrinsic(builder, operation, lanes, vector_type, pointer_type):
     return cgutils.get_or_insert_function(builder.module, signature, name)
 
 
-@intrinsic
+class _PythonRegister(np.ndarray):
+    """A register in Python (with the compiler disabled): an array of its
+    lanes."""
+
+
+def _type_of(value):
+    """Numba's type for an argument of an operation run in Python."""
+    if isinstance(value, _PythonRegister):
+        return Lanes(from_dtype(value.dtype))
+    return typeof(value)
+
+
+def _kind_of(value):
+    """What :func:`_type_of` depends on, cheaper to find: for an array its
+    class, dtype, dimensions and flags (layout, writability, alignment)."""
+    kind = type(value)
+    if issubclass(kind, np.ndarray):
+        return kind, value.dtype, value.ndim, value.flags.num
+    return kind
+
+
+def _operation(python):
+    """The intrinsic that the decorated typer defines or, with Numba's
+    compiler disabled, ``python`` behind that typer's checks of the argument
+    types (made once for each combination of argument kinds, as a compiled
+    function is typed once for each signature)."""
+
+    def choose(typer):
+        if not config.DISABLE_JIT:
+            return intrinsic(typer)
+        accepted = set()
+
+        def checked(*args):
+            kinds = tuple(map(_kind_of, args))
+            if kinds not in accepted:
+                typer(None, *map(_type_of, args))
+                accepted.add(kinds)
+            return python(*args)
+
+        checked.__name__ = checked.__qualname__ = typer.__name__
+        checked.__doc__ = typer.__doc__
+        return checked
+
+    return choose
+
+
+def _python_lane_count(array):
+    return REGISTER_BYTES // array.itemsize
+
+
+@_operation(_python_lane_count)
 def lane_count(typingctx, array):
     """Lanes per register for the dtype of ``array``."""
     lanes = _lanes_of(array)
@@ -130,7 +193,11 @@ def lane_count(typingctx, array):
     return types.intp(array), codegen
 
 
-@intrinsic
+def _python_zeros(array):
+    return np.zeros(_python_lane_count(array), array.dtype).view(_PythonRegister)
+
+
+@_operation(_python_zeros)
 def zeros(typingctx, array):
     """A register of zeros of the dtype of ``array``."""
     lanes = _lanes_of(array)
@@ -141,7 +208,27 @@ def zeros(typingctx, array):
     return lanes(array), codegen
 
 
-@intrinsic
+def _lanes_span(array, offset, count):
+    """The view of the flattened ``array`` that ``count`` lanes from
+    ``offset`` on cover; an ``IndexError`` if it reaches outside the array."""
+    used = min(max(count, 0), _python_lane_count(array))
+    if used and (offset < 0 or offset + used > array.size):
+        raise IndexError(
+            f"lanes from element {offset} to {offset + used - 1} reach outside "
+            f"an array of {array.size} elements"
+        )
+    # A view: the array is C-contiguous, as the typer checked.
+    return array.reshape(-1)[offset : offset + used]
+
+
+def _python_load(array, offset, count):
+    register = _python_zeros(array)
+    span = _lanes_span(array, offset, count)
+    register[: span.shape[0]] = span
+    return register
+
+
+@_operation(_python_load)
 def load(typingctx, array, offset, count):
     """Elements ``offset, ..., offset + count - 1`` of the flattened
     ``array`` in the first ``count`` lanes (at most all of them), zeros in
@@ -161,7 +248,12 @@ def load(typingctx, array, offset, count):
     return lanes(array, types.intp, types.intp), codegen
 
 
-@intrinsic
+def _python_store(array, offset, count, value):
+    span = _lanes_span(array, offset, count)
+    span[:] = value[: span.shape[0]]
+
+
+@_operation(_python_store)
 def store(typingctx, array, offset, count, value):
     """Write the first ``count`` lanes of ``value`` (at most all of them) to
     the flattened ``array`` from ``offset`` on."""
@@ -182,7 +274,12 @@ def store(typingctx, array, offset, count, value):
     return types.none(array, types.intp, types.intp, value), codegen
 
 
-@intrinsic
+def _python_multiply_add(accumulator, scale, value):
+    # Two NumPy operations: a product rounded, then a sum rounded.
+    return accumulator + accumulator.dtype.type(scale) * value
+
+
+@_operation(_python_multiply_add)
 def multiply_add(typingctx, accumulator, scale, value):
     """``accumulator + scale * value`` lane by lane, rounded twice."""
     if not isinstance(accumulator, Lanes) or value != accumulator:
@@ -200,7 +297,11 @@ def multiply_add(typingctx, accumulator, scale, value):
     return accumulator(accumulator, scale, value), codegen
 
 
-@intrinsic
+def _python_prefetch(array, offset):
+    """Nothing: a prefetch is a hint."""
+
+
+@_operation(_python_prefetch)
 def prefetch(typingctx, array, offset):
     """Ask the processor to bring the cache line that holds element
     ``offset`` of ``array``'s memory into all its caches, without waiting
