@@ -20,9 +20,9 @@ Numba's own loads take it.
 
 The masked accesses are declared with typed pointers, as llvmlite writes its
 IR, and LLVM upgrades them to its current form when it reads the module.
-Numba decides whether a cached kernel is stale from the source file that
-defines it alone: after editing this module, clear the kernels' caches
-(their ``__pycache__`` folders) so that they are compiled anew.
+Kernels that use these operations are compiled anew after an edit of this
+module: their cache is keyed on every kernel module (:mod:`.cache`), not only
+on the file that defines them.
 
 Intrinsics exist only in compiled code. With Numba's compiler disabled
 (``NUMBA_DISABLE_JIT=1``, for debugging kernels in Python), each operation

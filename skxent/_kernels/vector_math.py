@@ -8,10 +8,9 @@ get float32 arithmetic (twice the lanes per instruction, fewer terms), as in
 scikit-learn's loss functions. Each function takes a scratch array of the
 integer dtype as wide as the float one (:func:`bits_dtype`) for bit patterns.
 
-Numba compiles these functions into the kernels that call them and decides
-whether a cached kernel is stale from the kernel's own source file alone:
-after editing this module, clear the kernels' caches (their ``__pycache__``
-folders), as after editing :mod:`.lanes`.
+Numba compiles these functions into the kernels that call them; those
+kernels' cache is keyed on every kernel module (:mod:`.cache`), so an edit
+here compiles them anew.
 """
 
 import math
