@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skxent._encoding import category_codes, native_byte_order, small_integer_range
 from skxent._kernels import counting as kernels
+from skxent._targets import check_sample_weight
 
 # Dirichlet pseudo-counts from the literature, given the number of categories K
 # and the square root of the total sample weight N of a feature (N itself may
@@ -137,34 +138,6 @@ def _check_no_missing(missing, feature):
         raise ValueError(_MISSING_MESSAGE.format(feature=feature, row=row))
 
 
-def _check_sample_weight(sample_weight, n_samples):
-    """``sample_weight`` as a float64 array of finite non-negative weights.
-
-    A number stands for that weight on every row, as in scikit-learn.
-    """
-    if isinstance(sample_weight, Real):
-        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
-    weights = check_array(
-        sample_weight,
-        ensure_2d=False,
-        dtype=np.float64,
-        ensure_all_finite=False,
-        input_name="sample_weight",
-    )
-    if weights.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {weights.shape} but X has {n_samples} rows; "
-            "give one weight per row, or one number for all rows."
-        )
-    if kernels.count_invalid_weights(weights):
-        row = np.flatnonzero(~((weights >= 0) & (weights < np.inf)))[0]
-        raise ValueError(
-            f"sample_weight must be finite and non-negative (weights act as "
-            f"counts), but sample_weight[{row}] is {weights[row]}."
-        )
-    return weights
-
-
 def _rescaled_weights(weights):
     """``weights * 2**-exponent`` with the largest in [1, 2), and ``exponent``.
 
@@ -173,11 +146,7 @@ def _rescaled_weights(weights):
     weights cannot overflow (near 1e308 they did) and subnormal weights regain
     full precision.
     """
-    largest = weights.max()
-    if largest == 0:
-        raise ValueError(
-            "sample_weight sums to zero; at least one weight must be positive."
-        )
+    largest = weights.max()  # positive: validated weights are not all zero
     exponent = math.frexp(largest)[1] - 1
     scaled = np.ldexp(weights, -exponent)
     # Scaling down, a weight below 2**-1074 times the largest rounds to zero.
@@ -538,7 +507,7 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         exponent = 0
         if sample_weight is not None:
             sample_weight, exponent = _rescaled_weights(
-                _check_sample_weight(sample_weight, columns[0].size)
+                check_sample_weight(sample_weight, columns[0].size)
             )
         scaled_total = (
             columns[0].size if sample_weight is None else float(sample_weight.sum())

@@ -13,10 +13,13 @@ float16 are judged (and, as predictions, clipped) by their own dtype, big-endian
 data included; anything else is read as float64.
 """
 
+import numbers
+
 import numpy as np
 from sklearn.utils import check_array, column_or_1d
 
 from skxent._encoding import category_codes, native_byte_order
+from skxent._kernels import counting as counting_kernels
 from skxent._kernels import divergence as kernels
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -156,30 +159,37 @@ def check_label_vector(y, *, name):
 
 def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of ``n_samples`` finite,
-    non-negative weights, not all zero.
+    non-negative weights, not all zero; a number stands for that weight on
+    every sample, as in scikit-learn.
 
-    Built on public scikit-learn API only, so it behaves the same on every
-    supported release: the private ``_check_sample_weight`` of scikit-learn
-    1.6 lets all-zero weights through (a weighted mean of NaN), newer releases
-    refuse them.
+    The one validator of skxent's estimators and metrics. Built on public
+    scikit-learn API only, so it behaves the same on every supported release:
+    the private ``_check_sample_weight`` of scikit-learn 1.6 lets all-zero
+    weights through (a weighted mean of NaN), newer releases refuse them.
     """
+    if isinstance(sample_weight, numbers.Real):
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     weights = check_array(
-        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        sample_weight,
+        ensure_2d=False,
+        dtype=np.float64,
+        ensure_all_finite=False,
+        input_name="sample_weight",
     )
     if weights.shape != (n_samples,):
         raise ValueError(
             f"sample_weight has shape {weights.shape} but there are {n_samples} "
-            "samples; give one weight per sample."
+            "samples; give one weight per sample, or one number for all."
         )
-    negative = np.flatnonzero(weights < 0)
-    if negative.size:
+    if counting_kernels.count_invalid_weights(weights):
+        row = np.flatnonzero(~((weights >= 0) & (weights < np.inf)))[0]
         raise ValueError(
-            "sample_weight must be non-negative, but "
-            f"sample_weight[{negative[0]}] is {weights[negative[0]]}."
+            "sample_weight must be finite and non-negative (weights act as "
+            f"counts), but sample_weight[{row}] is {weights[row]}."
         )
     if not np.any(weights):
         raise ValueError(
-            "sample_weight is zero for every sample; at least one weight must be "
-            "positive."
+            "sample_weight sums to zero (every weight is 0); at least one weight "
+            "must be positive."
         )
     return weights

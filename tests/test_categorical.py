@@ -707,7 +707,7 @@ def test_missing_values_are_rejected(X, feature):
         ([1.0, 1.0, np.nan], r"finite .* sample_weight\[2\] is nan"),
         ([np.inf, 1.0, 1.0], r"finite .* sample_weight\[0\] is inf"),
         ([0.0, 0.0, 0.0], "sample_weight sums to zero"),
-        ([1.0, 1.0], r"sample_weight has shape \(2,\) but X has 3 rows"),
+        ([1.0, 1.0], r"sample_weight has shape \(2,\) but there are 3 samples"),
         ([[1.0, 1.0, 1.0]], r"sample_weight has shape \(1, 3\)"),
     ],
 )
