@@ -142,7 +142,7 @@ for n in sample_sizes:
     mle = CategoricalMLE(categories=all_categories * n_repeats).fit(draws)
     jeffreys = CategoricalMLE("jeffreys", categories=all_categories * n_repeats)
     jeffreys.fit(draws)
-    n_seen = np.array([np.count_nonzero(c) for c in mle.category_counts_])
+    n_seen = np.array([np.count_nonzero(c) for c in mle.counts_])
     bias["maximum likelihood"].append(mle.entropy_.mean() - true_entropy)
     bias["Miller-Madow"].append(
         np.mean(mle.entropy_ + (n_seen - 1) / (2 * n)) - true_entropy

@@ -37,7 +37,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skxent import CategoricalMLE
-from skxent._entropy_estimators import ENTROPY_METHODS, estimate_entropy
 from skxent.metrics import entropy
 
 rng = np.random.default_rng(0)
@@ -47,16 +46,18 @@ true_proba /= true_proba.sum()
 true_entropy = entropy(true_proba)
 categories = np.arange(n_categories)
 
+methods = ["plugin", "miller_madow", "jackknife", "chao_shen", "shrinkage", "nsb"]
+
 X = rng.choice(n_categories, size=(100, 1), p=true_proba)
-counts = CategoricalMLE(categories=[categories]).fit(X).category_counts_[0]
+model = CategoricalMLE(categories=[categories]).fit(X)
 print(
-    f"true entropy {true_entropy:.3f} nats; {np.count_nonzero(counts)} "
+    f"true entropy {true_entropy:.3f} nats; {np.count_nonzero(model.counts_[0])} "
     f"of {n_categories} categories seen in {len(X)} draws"
 )
-for method in ENTROPY_METHODS:
-    estimate, std_err = estimate_entropy(counts, method)
-    spread = "" if np.isnan(std_err) else f" ± {std_err:.3f}"
-    print(f"{method:>13}: {estimate:.3f}{spread}")
+for method in methods:
+    estimate, std_err = model.estimate_entropy(method, return_std=True)
+    spread = "" if np.isnan(std_err[0]) else f" ± {std_err[0]:.3f}"
+    print(f"{method:>13}: {estimate[0]:.3f}{spread}")
 
 # %%
 # Bias as the sample grows
@@ -67,20 +68,15 @@ for method in ENTROPY_METHODS:
 
 sample_sizes = np.array([10, 30, 100, 300, 1000, 3000])
 n_repeats = 40
-estimates = {
-    method: np.empty((sample_sizes.size, n_repeats)) for method in ENTROPY_METHODS
-}
-std_errs = {
-    method: np.empty((sample_sizes.size, n_repeats)) for method in ENTROPY_METHODS
-}
+estimates = {method: np.empty((sample_sizes.size, n_repeats)) for method in methods}
+std_errs = {method: np.empty((sample_sizes.size, n_repeats)) for method in methods}
 for i, n in enumerate(sample_sizes):
     draws = rng.choice(n_categories, size=(n, n_repeats), p=true_proba)
     model = CategoricalMLE(categories=[categories] * n_repeats).fit(draws)
-    for method in ENTROPY_METHODS:
-        for j, feature_counts in enumerate(model.category_counts_):
-            estimates[method][i, j], std_errs[method][i, j] = estimate_entropy(
-                feature_counts, method
-            )
+    for method in methods:
+        estimates[method][i], std_errs[method][i] = model.estimate_entropy(
+            method, return_std=True
+        )
 bias = {
     method: values.mean(axis=1) - true_entropy for method, values in estimates.items()
 }
@@ -89,12 +85,12 @@ rmse = {
     for method, values in estimates.items()
 }
 
-print(f"{'N':>6}" + "".join(f"{method:>13}" for method in ENTROPY_METHODS))
+print(f"{'N':>6}" + "".join(f"{method:>13}" for method in methods))
 for i, n in enumerate(sample_sizes):
-    print(f"{n:>6}" + "".join(f"{bias[m][i]:>13.3f}" for m in ENTROPY_METHODS))
+    print(f"{n:>6}" + "".join(f"{bias[m][i]:>13.3f}" for m in methods))
 
 fig, (ax_bias, ax_rmse) = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
-for method in ENTROPY_METHODS:
+for method in methods:
     style = {"color": "black", "lw": 2.5} if method == "plugin" else {}
     ax_bias.plot(sample_sizes, bias[method], "o-", label=method, **style)
     ax_rmse.plot(sample_sizes, rmse[method], "o-", label=method, **style)
@@ -130,7 +126,7 @@ plugin_bias = bias["plugin"]
 # The plug-in is biased low at every N, less so as N grows;
 assert np.all(plugin_bias < 0) and np.all(np.diff(plugin_bias) > 0)
 small = sample_sizes <= 300
-for method in ENTROPY_METHODS[1:]:
+for method in methods[1:]:
     # every other estimator is closer to the truth on average while N <= 3 K,
     assert np.all(np.abs(bias[method][small]) < np.abs(plugin_bias[small])), method
     # and within 0.05 nats of it at N = 3000.

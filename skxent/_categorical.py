@@ -23,6 +23,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skxent import _entropy_estimators
 from skxent._encoding import category_codes, native_byte_order, small_integer_range
 from skxent._kernels import counting as kernels
 from skxent._targets import check_sample_weight
@@ -354,8 +355,10 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
     categories_ : list of ndarray
         The categories of each feature (copies, never the caller's arrays),
         of the column's dtype (a pandas nullable dtype gives its NumPy dtype).
-    category_counts_ : list of ndarray of float64
-        Total sample weight of each category, aligned with ``categories_``
+    counts_ : list of ndarray of float64
+        Total sample weight of each category (its count, without weights),
+        aligned with ``categories_``, the data behind :meth:`estimate_entropy`,
+        :meth:`probability_std_err` and :meth:`probability_interval`
         (``inf`` where it exceeds float64's range; the probabilities are
         computed from rescaled weights and stay exact).
     alpha_ : ndarray of shape (n_features,)
@@ -524,7 +527,7 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         root_total_weight = _root_total_weight(scaled_total, exponent)
         self.categories_ = categories
         with np.errstate(over="ignore"):  # documented: inf beyond float64's range
-            self.category_counts_ = [np.ldexp(c, exponent) for c in scaled_counts]
+            self.counts_ = [np.ldexp(c, exponent) for c in scaled_counts]
         self.alpha_ = np.array(
             [self._pseudo_count(c.size, root_total_weight) for c in categories]
         )
@@ -606,6 +609,137 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
             May be ``-inf`` when a row has probability zero.
         """
         return float(np.mean(self.score_samples(X)))
+
+    def probability_std_err(self):
+        """Standard error of each maximum-likelihood frequency ``counts_ / N``.
+
+        Under multinomial sampling the frequencies ``p = n / N`` of a feature
+        have covariance ``(diag(p) - p p^T) / N``; this is the square root of
+        its diagonal, ``sqrt(p_k (1 - p_k) / N)``, with ``N`` the total sample
+        weight (frequency weights). It describes the unsmoothed frequencies,
+        which are ``probabilities_`` when ``alpha=0``. It is zero for a
+        category with count 0 or ``N``, where the normal approximation fails:
+        use :meth:`probability_interval` for small counts.
+
+        Returns
+        -------
+        std_err : list of ndarray of float64
+            One array per feature, aligned with ``categories_``.
+        """
+        check_is_fitted(self)
+        return [_entropy_estimators.probability_std_err(n) for n in self.counts_]
+
+    def probability_interval(self, confidence_level=0.95, *, method="wilson"):
+        """Confidence interval of each category's probability, inside [0, 1].
+
+        One binomial interval per category for the frequency ``counts_ / N``
+        (marginal, not simultaneous over categories):
+
+        - ``"wilson"``: Wilson's score interval, recommended by Brown, Cai and
+          DasGupta (2001, Statistical Science 16, 101-133) for coverage close
+          to nominal at every ``N``;
+        - ``"jeffreys"``: the equal-tailed ``Beta(n + 1/2, N - n + 1/2)``
+          posterior interval, with ends 0 at ``n = 0`` and 1 at ``n = N``;
+        - ``"clopper_pearson"``: the "exact" interval, coverage at least
+          ``confidence_level`` for integer counts.
+
+        Parameters
+        ----------
+        confidence_level : float in (0, 1), default=0.95
+            Coverage of each interval (``1 - alpha`` in the notation of
+            tests; not this estimator's smoothing ``alpha``).
+        method : {"wilson", "jeffreys", "clopper_pearson"}, default="wilson"
+
+        Returns
+        -------
+        intervals : list of (ndarray, ndarray)
+            ``(lower, upper)`` for each feature, aligned with ``categories_``.
+
+        Examples
+        --------
+        >>> from skxent import CategoricalMLE
+        >>> X = [["a"]] * 7 + [["b"]] * 3
+        >>> lower, upper = CategoricalMLE().fit(X).probability_interval()[0]
+        >>> lower, upper
+        (array([0.39677815, 0.10779127]), array([0.89220873, 0.60322185]))
+        """
+        check_is_fitted(self)
+        return [
+            _entropy_estimators.probability_interval(
+                n, confidence_level=confidence_level, method=method
+            )
+            for n in self.counts_
+        ]
+
+    def estimate_entropy(self, method="plugin", *, base=None, return_std=False):
+        """Estimate the entropy of each feature's distribution from its counts.
+
+        ``entropy_`` is the entropy of the fitted distribution, which is the
+        plug-in estimate when ``alpha=0`` and biased low: by about
+        ``(K - 1) / (2 N)`` when every category is well sampled, by more when
+        many are not. The other methods correct it from ``counts_``, whatever
+        ``alpha`` is:
+
+        - ``"plugin"``: ``-sum_k p_k log p_k`` with ``p = counts_ / N``;
+          delta-method standard error ``sqrt((sum_k p_k log^2 p_k - H^2) / N)``;
+        - ``"miller_madow"``: plug-in ``+ (m - 1) / (2 N)``, ``m`` the number
+          of observed categories;
+        - ``"jackknife"``: the jackknife bias correction over the ``N``
+          leave-one-out samples, with the jackknife standard error;
+        - ``"chao_shen"``: the coverage-adjusted estimator of Chao and Shen
+          (2003), which allows for unseen categories;
+        - ``"shrinkage"``: the plug-in entropy of the James-Stein shrinkage of
+          ``p`` towards the uniform distribution (Hausser and Strimmer, 2009);
+        - ``"nsb"``: the posterior mean of Nemenman, Shafee and Bialek (2002),
+          with the posterior standard deviation as standard error.
+
+        ``"shrinkage"`` and ``"nsb"`` depend on the number of categories ``K``
+        of each feature, ``len(categories_[j])``: declare ``categories`` to
+        include those possible but not observed. ``"jackknife"`` and
+        ``"chao_shen"`` count single observations and need integer counts
+        (no fractional ``sample_weight``); ``"jackknife"`` needs ``N >= 2``.
+        How each bias shrinks with ``N``:
+        :ref:`sphx_glr_auto_examples_plot_entropy_estimators.py`.
+
+        Parameters
+        ----------
+        method : {"plugin", "miller_madow", "jackknife", "chao_shen", \
+                "shrinkage", "nsb"}, default="plugin"
+            The estimator.
+        base : float, default=None
+            Base of the logarithm: ``None`` for nats, 2 for bits.
+        return_std : bool, default=False
+            Also return the standard error of each estimate (NaN for
+            ``"miller_madow"``, ``"chao_shen"`` and ``"shrinkage"``, which have
+            none).
+
+        Returns
+        -------
+        entropy : ndarray of shape (n_features,)
+        std_err : ndarray of shape (n_features,)
+            Only with ``return_std=True``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skxent import CategoricalMLE
+        >>> counts = [4, 2, 3, 0, 2, 4, 0, 0, 2, 1, 1]
+        >>> X = np.repeat(np.arange(11), counts)[:, None]
+        >>> model = CategoricalMLE(categories=[np.arange(11)]).fit(X)
+        >>> model.estimate_entropy()  # entropy_, for alpha=0
+        array([1.96838241])
+        >>> model.estimate_entropy("nsb", return_std=True)
+        (array([2.18777446]), array([0.14089254]))
+        """
+        check_is_fitted(self)
+        estimates = [
+            _entropy_estimators.estimate_entropy(n, method, base=base)
+            for n in self.counts_
+        ]
+        entropy = np.array([estimate.entropy for estimate in estimates])
+        if not return_std:
+            return entropy
+        return entropy, np.array([estimate.std_err for estimate in estimates])
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the fitted distributions (features independent).

@@ -56,6 +56,8 @@ from scipy.optimize import minimize_scalar
 from scipy.special import betaln, digamma, entr, gammaln, polygamma, xlogy
 from scipy.stats import beta, norm
 
+from skxent._validation import log_of_base
+
 __all__ = [
     "ENTROPY_METHODS",
     "INTERVAL_METHODS",
@@ -467,21 +469,6 @@ _ESTIMATORS = {
 }
 
 
-def _log_base(base):
-    if base is None:
-        return 1.0
-    if not (
-        isinstance(base, numbers.Real)
-        and math.isfinite(base)
-        and base > 0
-        and base != 1
-    ):
-        raise ValueError(
-            f"base must be a finite positive number other than 1, got {base!r}."
-        )
-    return math.log(base)
-
-
 def estimate_entropy(counts, method="plugin", *, base=None):
     """Estimate the entropy of a categorical distribution from its counts.
 
@@ -562,7 +549,7 @@ def estimate_entropy(counts, method="plugin", *, base=None):
         raise ValueError(
             f"method must be one of {list(ENTROPY_METHODS)}, got {method!r}."
         )
-    log_base = _log_base(base)
+    log_base = log_of_base(base)
     counts, total = _check_counts(counts)
     estimator, needs_integers = _ESTIMATORS[method]
     if needs_integers:

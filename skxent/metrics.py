@@ -24,8 +24,6 @@ classifier; float64, float32 and float16 keep their precision, as in
 """
 
 import copy
-import math
-import numbers
 
 import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
@@ -35,6 +33,7 @@ from sklearn.utils import check_consistent_length
 from skxent import _targets
 from skxent._encoding import unique_values
 from skxent._kernels import divergence as kernels
+from skxent._validation import log_of_base
 
 __all__ = [
     "cross_entropy",
@@ -46,23 +45,6 @@ __all__ = [
     "neg_js_divergence",
     "neg_kl_divergence",
 ]
-
-
-def _log_base_factor(base):
-    if base is None:
-        return 1.0
-    # numbers.Real admits NumPy scalars such as np.int64(2).
-    valid = (
-        isinstance(base, numbers.Real)
-        and math.isfinite(base)
-        and base > 0
-        and base != 1
-    )
-    if not valid:
-        raise ValueError(
-            f"base must be a finite positive number other than 1, got {base!r}."
-        )
-    return 1.0 / math.log(base)
 
 
 def entropy(p, *, base=None):
@@ -94,7 +76,7 @@ def entropy(p, *, base=None):
     single = P.ndim == 1
     P = _targets.check_probability_rows(P[np.newaxis] if single else P, name="p")
     rows = kernels.soft_target_rows(P, P, kernels.ENTROPY, 0.0)
-    rows *= _log_base_factor(base)
+    rows /= log_of_base(base)
     return float(rows[0]) if single else rows
 
 
@@ -198,7 +180,7 @@ def _average(rows, sample_weight, normalize, base):
         total = weights @ rows
         if normalize:
             total /= weights.sum()
-    return float(total * _log_base_factor(base))
+    return float(total / log_of_base(base))
 
 
 def _mean_divergence(kind, y_true, y_proba, labels, sample_weight, normalize, base):

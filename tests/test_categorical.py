@@ -15,6 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.optimize import check_grad
 from scipy.special import softmax
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.naive_bayes import CategoricalNB
 from sklearn.pipeline import make_pipeline
@@ -55,7 +56,7 @@ def test_closed_form_is_normalized_weighted_counts(data, weights, alpha):
         assert_array_equal(model.categories_[j], np.unique(data[:, j]))
         counts, total = weighted_frequencies(data[:, j], weights, model.categories_[j])
         K = counts.size
-        assert_allclose(model.category_counts_[j], counts, rtol=1e-12)
+        assert_allclose(model.counts_[j], counts, rtol=1e-12)
         assert_allclose(
             model.probabilities_[j], (counts + alpha) / (total + K * alpha), rtol=1e-12
         )
@@ -304,7 +305,7 @@ def test_weights_of_any_magnitude_give_exact_probabilities(exponent, alpha):
         column, weights, categories, alpha
     )
     assert model.alpha_[0] == pytest.approx(pseudo_count, rel=1e-15, abs=0)
-    assert_allclose(model.category_counts_[0], totals, rtol=1e-14)
+    assert_allclose(model.counts_[0], totals, rtol=1e-14)
     assert_allclose(model.probabilities_[0], q, rtol=1e-14)
     assert_allclose(model.log_probabilities_[0], log_q, rtol=1e-14)
     assert_allclose(scores, log_q, rtol=1e-14)
@@ -329,7 +330,7 @@ def test_weights_beyond_float64_ratio_are_an_error():
 def test_scalar_sample_weight_weighs_every_row_alike():
     X = [[0], [1], [1]]
     model = CategoricalMLE(alpha="minimax").fit(X, sample_weight=4.0)
-    assert_allclose(model.category_counts_[0], [4.0, 8.0])
+    assert_allclose(model.counts_[0], [4.0, 8.0])
     assert_allclose(model.alpha_, [np.sqrt(12.0) / 2])
     repeated = CategoricalMLE(alpha="minimax").fit(np.repeat(X, 4, axis=0))
     assert_allclose(model.probabilities_[0], repeated.probabilities_[0])
@@ -747,3 +748,69 @@ def test_bad_shapes_and_types():
     for n_samples in (0, 2.0, True, np.True_):
         with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
             model.sample(n_samples)
+
+
+def test_counts_are_the_weighted_category_counts():
+    X = np.array([["a", "x"], ["b", "x"], ["a", "y"], ["a", "x"]])
+    weights = np.array([1.0, 2.0, 0.5, 1.5])
+    model = CategoricalMLE().fit(X, sample_weight=weights)
+    assert_allclose(model.counts_[0], [3.0, 2.0])
+    assert_allclose(model.counts_[1], [4.5, 0.5])
+
+
+def test_probability_std_err_and_interval_per_feature():
+    from skxent import _entropy_estimators as estimators
+
+    X = np.array([[0, 1], [0, 1], [1, 1], [2, 0]])
+    model = CategoricalMLE(categories=[[0, 1, 2, 3], [0, 1]]).fit(X)
+    std_errs = model.probability_std_err()
+    intervals = model.probability_interval(0.9, method="jeffreys")
+    assert len(std_errs) == len(intervals) == 2
+    for j, counts in enumerate(model.counts_):
+        assert_allclose(std_errs[j], estimators.probability_std_err(counts))
+        expected = estimators.probability_interval(
+            counts, confidence_level=0.9, method="jeffreys"
+        )
+        assert_allclose(intervals[j], expected)
+    # The declared category never seen: no spread, interval from 0.
+    assert std_errs[0][3] == 0 and intervals[0][0][3] == 0 < intervals[0][1][3]
+
+
+@pytest.mark.parametrize(
+    "method", ["plugin", "miller_madow", "jackknife", "chao_shen", "shrinkage", "nsb"]
+)
+def test_estimate_entropy_is_the_module_estimate_per_feature(method):
+    from skxent import _entropy_estimators as estimators
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 5, size=(60, 3))
+    model = CategoricalMLE(categories=[np.arange(6)] * 3).fit(X)
+    entropy, std_err = model.estimate_entropy(method, base=2, return_std=True)
+    assert entropy.shape == std_err.shape == (3,)
+    for j, counts in enumerate(model.counts_):
+        expected = estimators.estimate_entropy(counts, method, base=2)
+        assert entropy[j] == pytest.approx(expected.entropy, rel=1e-14)
+        assert std_err[j] == pytest.approx(expected.std_err, rel=1e-14, nan_ok=True)
+    assert_array_equal(model.estimate_entropy(method, base=2), entropy)
+
+
+def test_plugin_entropy_is_entropy_for_alpha_zero_only():
+    X = np.array([[0], [0], [1], [2]])
+    assert_allclose(
+        CategoricalMLE().fit(X).estimate_entropy(), CategoricalMLE().fit(X).entropy_
+    )
+    smoothed = CategoricalMLE("laplace").fit(X)
+    assert smoothed.estimate_entropy()[0] < smoothed.entropy_[0]
+
+
+def test_estimate_entropy_errors():
+    X = np.array([[0], [1], [1]])
+    with pytest.raises(NotFittedError):
+        CategoricalMLE().estimate_entropy()
+    with pytest.raises(NotFittedError):
+        CategoricalMLE().probability_interval()
+    model = CategoricalMLE().fit(X, sample_weight=[0.5, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"method='jackknife'.*integer counts"):
+        model.estimate_entropy("jackknife")
+    with pytest.raises(ValueError, match="method must be one of"):
+        model.estimate_entropy("grassberger")

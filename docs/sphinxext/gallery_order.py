@@ -6,6 +6,7 @@ EXAMPLE_ORDER = (
     "plot_distillation.py",
     "plot_forward_reverse_kl.py",
     "plot_categorical_mle.py",
+    "plot_entropy_estimators.py",
 )
 
 
