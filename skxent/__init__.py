@@ -11,6 +11,7 @@ __version__ = "0.1.0.dev0"
 _LAZY_ATTRIBUTES = {
     "CategoricalMLE": ("skxent._categorical", "CategoricalMLE"),
     "SoftmaxClassifier": ("skxent._softmax", "SoftmaxClassifier"),
+    "inference": ("skxent.inference", None),
     "metrics": ("skxent.metrics", None),
 }
 
