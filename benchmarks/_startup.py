@@ -2,6 +2,8 @@
 anything is compiled at import, and the first fits of a process against later
 ones with a cold and with a warm Numba cache.
 
+``bench_first_use.py`` times each configuration alone on a cold cache.
+
 Run as ``python _startup.py first-fits`` or ``python _startup.py
 compiled-at-import`` to print one JSON line (what :func:`measure` does in
 subprocesses).
@@ -37,7 +39,9 @@ FIT_STEPS = (
 )
 
 
-def _python(code_or_args, env=None):
+def run_python(code_or_args, env=None):
+    """Run Python code (a string) or a script with arguments (a list) in a
+    fresh process; return the JSON of its last line of output."""
     args = ["-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
     completed = subprocess.run(
         [sys.executable, *args],
@@ -56,7 +60,7 @@ def import_times():
         "print(json.dumps(time.perf_counter() - start))"
     )
     return {
-        name: min(_python(template.format(statement)) for _ in range(IMPORT_REPEATS))
+        name: min(run_python(template.format(statement)) for _ in range(IMPORT_REPEATS))
         for name, statement in IMPORTS.items()
     }
 
@@ -122,12 +126,12 @@ def measure():
     ``NUMBA_CACHE_DIR`` (cold), then the same one again (warm)."""
     results = {
         "imports": import_times(),
-        "compiled_at_import": _python([__file__, "compiled-at-import"]),
+        "compiled_at_import": run_python([__file__, "compiled-at-import"]),
     }
     with tempfile.TemporaryDirectory(prefix="skxent-numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        results["cold"] = _python([__file__, "first-fits"], env=env)
-        results["warm"] = _python([__file__, "first-fits"], env=env)
+        results["cold"] = run_python([__file__, "first-fits"], env=env)
+        results["warm"] = run_python([__file__, "first-fits"], env=env)
     return results
 
 

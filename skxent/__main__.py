@@ -28,7 +28,36 @@ from skxent import SoftmaxClassifier
 from skxent.metrics import cross_entropy, entropy, get_scorer
 
 
-def _parse_args(argv):
+def _checked(convert, is_valid, requirement):
+    """An argparse ``type``: ``convert`` the text and require ``is_valid``.
+
+    Raising :class:`argparse.ArgumentTypeError` makes argparse print one line
+    naming the option and exit with status 2, before any data is loaded.
+    """
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not is_valid(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
+        return value
+
+    return parse
+
+
+# SoftmaxClassifier's constraint: C in (0, inf]; NaN fails the comparison.
+_C = _checked(float, lambda C: C > 0, "a number > 0 (inf: no penalty)")
+# KFold needs two folds at least; the upper bound depends on the data (main).
+_FOLDS = _checked(int, lambda cv: cv >= 2, "an integer >= 2")
+# joblib's n_jobs: -1 is every core, -2 all but one, ...; 0 is refused.
+_N_JOBS = _checked(int, lambda n: n != 0, "a nonzero integer (-1: every core)")
+# NumPy's RandomState seeds, which random_state integers become.
+_SEED = _checked(int, lambda seed: 0 <= seed < 2**32, "an integer in [0, 2**32 - 1]")
+
+
+def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m skxent",
         description=(
@@ -41,24 +70,38 @@ def _parse_args(argv):
     )
     parser.add_argument(
         "--C",
-        type=float,
+        type=_C,
         nargs="+",
         default=[0.001, 0.01, 0.1, 1.0, 10.0],
-        help="inverse regularization strengths to search (default: %(default)s)",
+        help="inverse regularization strengths to search, each > 0 "
+        "(default: %(default)s)",
     )
     parser.add_argument(
-        "--cv", type=int, default=5, help="cross-validation folds (default: 5)"
+        "--cv",
+        type=_FOLDS,
+        default=5,
+        help="cross-validation folds, at least 2 (default: 5)",
     )
     parser.add_argument(
         "--n-jobs",
-        type=int,
+        type=_N_JOBS,
         default=1,
-        help="parallel grid-search jobs; each fit uses all cores (default: 1)",
+        help="parallel grid-search jobs, -1 for one per core; each fit uses all "
+        "cores (default: 1)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="random seed of the splits (default: 0)"
+        "--seed",
+        type=_SEED,
+        default=0,
+        help="random seed of the splits, in [0, 2**32 - 1] (default: 0)",
     )
-    return parser.parse_args(argv)
+    return parser
+
+
+def _digits_split(seed):
+    """The digits dataset split into training and test rows."""
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
 
 
 def _soft_accuracy(estimator, X, y):
@@ -68,10 +111,7 @@ def _soft_accuracy(estimator, X, y):
 
 def run(C_values=(0.001, 0.01, 0.1, 1.0, 10.0), cv=5, n_jobs=1, seed=0, out=print):
     """Run the comparison and report through ``out``; return the grid search."""
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=seed
-    )
+    X_train, X_test, y_train, y_test = _digits_split(seed)
     folds = KFold(cv, shuffle=True, random_state=seed)
 
     start = time.perf_counter()
@@ -83,7 +123,7 @@ def run(C_values=(0.001, 0.01, 0.1, 1.0, 10.0), cv=5, n_jobs=1, seed=0, out=prin
     )
     target_entropy = entropy(targets)
     out(
-        f"Digits: {X_train.shape[0]} training rows, {X.shape[1]} features, "
+        f"Digits: {X_train.shape[0]} training rows, {X_train.shape[1]} features, "
         f"10 classes. Teacher (RBF SVM) out-of-fold soft targets in "
         f"{time.perf_counter() - start:.1f} s; mean target entropy "
         f"{target_entropy.mean():.4f} nats."
@@ -166,7 +206,15 @@ def run(C_values=(0.001, 0.01, 0.1, 1.0, 10.0), cv=5, n_jobs=1, seed=0, out=prin
 
 
 def main(argv=None):
-    args = _parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    n_train = len(_digits_split(args.seed)[0])
+    if args.cv > n_train:
+        # KFold's limit: each fold needs one held-out row at least.
+        parser.error(
+            f"argument --cv: must be at most {n_train}, the number of training "
+            f"rows, got {args.cv}"
+        )
     run(C_values=args.C, cv=args.cv, n_jobs=args.n_jobs, seed=args.seed)
 
 
