@@ -43,7 +43,7 @@ scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
 teacher = MLPClassifier(
-    hidden_layer_sizes=(32,), solver="lbfgs", alpha=1.0, max_iter=2000, random_state=0
+    hidden_layer_sizes=(32,), solver="lbfgs", alpha=1.0, max_iter=5000, random_state=0
 )
 # The matrices are small: one BLAS thread is faster than several.
 with threadpool_limits(limits=1, user_api="blas"):

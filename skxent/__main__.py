@@ -25,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from skxent import SoftmaxClassifier
+from skxent._kernels.cache import has_cached_kernels
 from skxent.metrics import cross_entropy, entropy, get_scorer
 
 
@@ -111,6 +112,11 @@ def _soft_accuracy(estimator, X, y):
 
 def run(C_values=(0.001, 0.01, 0.1, 1.0, 10.0), cv=5, n_jobs=1, seed=0, out=print):
     """Run the comparison and report through ``out``; return the grid search."""
+    if not has_cached_kernels():
+        out(
+            "First use of this skxent installation: its kernels compile now "
+            "(about a minute on 2 cores) and are cached for later runs."
+        )
     X_train, X_test, y_train, y_test = _digits_split(seed)
     folds = KFold(cv, shuffle=True, random_state=seed)
 

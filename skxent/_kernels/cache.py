@@ -22,7 +22,8 @@ files of this package only (other Numba code keeps Numba's locators):
   removed at exit, so that kernels then compile once per process;
 - ``<installation>`` is a hash of this package's path (installations never
   share a cache) and ``<sources>`` a hash of every module of
-  :mod:`skxent._kernels`: editing any of them compiles every kernel anew.
+  :mod:`skxent._kernels` with the Numba version: editing any of them compiles
+  every kernel anew.
 """
 
 import atexit
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numba
 from numba.core import caching, config
 from numba.misc.appdirs import AppDirs
 
@@ -87,7 +89,10 @@ def _private_temporary_folder():
 def cache_folder():
     """The folder that holds skxent's compiled kernels in this process."""
     installation = hashlib.sha256(str(KERNELS_DIR).encode()).hexdigest()[:16]
-    subpath = Path(f"skxent-{installation}", sources_stamp()[:16])
+    # Numba discards caches of another Numba version: two environments that
+    # share an (editable) installation keep a folder each.
+    version = f"{sources_stamp()[:16]}-numba-{numba.__version__}"
+    subpath = Path(f"skxent-{installation}", version)
     bases = [config.CACHE_DIR] if config.CACHE_DIR else []
     bases.append(AppDirs("skxent", appauthor=False).user_cache_dir)
     for base in bases:
