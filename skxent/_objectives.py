@@ -9,6 +9,9 @@ targets into what the kernels read and says which kernel family computes
 Targets are rows of probabilities, shape ``(n_samples, n_classes)``, or, for
 hard labels, the integer class of each sample, shape ``(n_samples,)``: the
 one-hot rows they stand for would be read on every evaluation for nothing.
+Validation accepts rows whose mass ``m_i = sum_k p_ik`` is 1 only within
+``sqrt(eps)`` of their dtype (3.5e-4 in float32); each objective is the one
+of the rows as given, mass included, never of renormalized rows.
 """
 
 import numpy as np
@@ -20,9 +23,11 @@ from skxent._kernels import softmax as softmax_kernels
 class CrossEntropy:
     """Cross-entropy ``l_i = H(p_i, q_i) = -sum_k p_ik log q_ik``.
 
-    Gradient in the logits: ``q_i - p_i``. Hessian-vector product:
-    ``H_i d = q_i * d - q_i (q_i . d)``. With one-hot targets this is the
-    negative log-likelihood of multinomial logistic regression.
+    With the row mass ``m_i = sum_k p_ik``, ``l_i = m_i logsumexp(z_i) -
+    p_i . z_i``: gradient in the logits ``m_i q_i - p_i``, Hessian-vector
+    product ``H_i d = m_i (q_i * d - q_i (q_i . d))``. With one-hot targets
+    (``m_i = 1``) this is the negative log-likelihood of multinomial logistic
+    regression.
     """
 
     name = "cross_entropy"
@@ -35,6 +40,10 @@ class CrossEntropy:
             return targets
         return targets.astype(dtype, copy=False)
 
+    def check_targets(self, targets, classes):
+        """Raise a ``ValueError`` if the objective cannot be evaluated on
+        ``targets`` (whose columns, or codes, follow ``classes``)."""
+
     def constant(self, targets, sample_weight):
         """Value added to the kernels' weighted mean loss."""
         return 0.0
@@ -46,7 +55,7 @@ class KLDivergence(CrossEntropy):
     The targets are fixed, so ``H(p_i)`` is a constant: gradient and
     Hessian-vector product are those of :class:`CrossEntropy`, and so is the
     minimizer. Only the value differs, by the weighted mean target entropy
-    (zero for one-hot targets).
+    ``-sum_k p_ik log p_ik`` of the rows as given (zero for one-hot targets).
     """
 
     name = "kl_divergence"
@@ -66,24 +75,42 @@ class ReverseKLDivergence:
     ``l_i = sum_k q_ik a_ik`` with ``a_ik = log q_ik - log p_ik``. Gradient in
     the logits: ``q_ik (a_ik - l_i)``. Hessian-vector product:
     ``(H_i d)_k = q_ik [(a_ik - l_i + 1)(d_k - q_i . d) - g_i . d]`` with ``g_i``
-    the gradient. Needs strictly positive targets (``log p`` must be finite),
-    and unlike the forward objectives it is not convex in the logits.
+    the gradient. These use ``sum_k q_ik = 1`` only: ``log p_i`` enters as a
+    constant shift of each class, so they hold for rows of any mass. Needs
+    strictly positive targets (``log p`` must be finite), and unlike the
+    forward objectives it is not convex in the logits.
     """
 
     name = "reverse_kl_divergence"
     kernel_kind = softmax_kernels.REVERSE_KL
 
     def kernel_targets(self, targets, dtype):
-        """Array the kernels read for ``targets``: the log-probabilities in
-        ``dtype``."""
-        if targets.ndim == 1 or not np.all(targets > 0):
-            raise ValueError(
-                "objective='reverse_kl_divergence' needs strictly positive target "
-                "probabilities (it evaluates log p), but some targets are 0, as "
-                "hard labels always are; set label_smoothing > 0 (for example "
-                "0.1) or pass soft targets without zeros."
-            )
+        """Array the kernels read for ``targets`` (which passed
+        :meth:`check_targets`): the log-probabilities in ``dtype``."""
         return np.log(targets).astype(dtype, copy=False)
+
+    def check_targets(self, targets, classes):
+        """Raise a ``ValueError`` unless every target probability is positive."""
+        if targets.ndim == 1:
+            problem = (
+                "y holds class labels, which stand for one-hot targets: 0 for "
+                "every class but the labelled one"
+            )
+        else:
+            zeros = np.argwhere(targets <= 0)
+            if zeros.size == 0:
+                return
+            row, column = zeros[0]
+            problem = (
+                f"{len(zeros)} target probabilities are 0, the first in row "
+                f"{row} for class {classes.tolist()[column]!r}"
+            )
+        raise ValueError(
+            "objective='reverse_kl_divergence' evaluates log p, so every target "
+            f"probability must be positive, but {problem}. Set label_smoothing "
+            "(for example to 0.1) to mix the targets with the uniform "
+            "distribution, or use objective='kl_divergence'."
+        )
 
     def constant(self, targets, sample_weight):
         return 0.0

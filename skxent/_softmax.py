@@ -16,11 +16,20 @@ from sklearn.utils.validation import (
 )
 
 from skxent import _targets
-from skxent._encoding import unique_values
+from skxent._encoding import native_byte_order, unique_values
 from skxent._linear_loss import LinearSoftmaxLoss
 from skxent._objectives import OBJECTIVES
 from skxent._solvers import SOLVERS, minimize
 from skxent._threads import compute_threads
+
+# The dtypes of X kept as they are by validate_data, which converts any other
+# to the first. It compares byte orders too: listed in both, big-endian float32
+# stays float32, to be brought to the machine's byte order for the kernels.
+X_DTYPES = tuple(
+    np.dtype(dtype).newbyteorder(order)
+    for dtype in _targets.FLOAT_DTYPES
+    for order in "=S"
+)
 
 
 class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
@@ -57,14 +66,19 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Targets become ``(1 - label_smoothing) p + label_smoothing / K``, for
         hard and soft targets alike.
     classes : array-like of shape (n_classes,), default=None
-        All classes, in the order of the columns of soft targets. By default
-        the sorted unique labels of ``y``, or ``0..K-1`` for soft targets.
+        All classes, classes absent from ``y`` included, in the order of the
+        columns of soft targets (in :meth:`fit` and :meth:`score`). By default
+        the unique labels of ``y``, or ``0..K-1`` for soft targets.
+        ``classes_`` holds the classes sorted whatever their order here, and
+        the columns of :meth:`predict_proba` follow ``classes_``, as
+        scikit-learn's scorers and skxent's assume.
     class_weight : dict or "balanced", default=None
-        Weights per class, multiplied into the sample weights. For soft targets
-        sample ``i`` gets weight ``sum_k p_ik w_k`` and target
-        ``p_ik w_k / sum_j p_ij w_j``, so that a soft target behaves as its
-        rows repeated once per class. ``"balanced"`` uses
-        ``S / (K * sum_i s_i p_ik)``.
+        Weights per class, multiplied into the sample weights; a dict's
+        values must be finite and non-negative (0 drops a class), and classes
+        it leaves out weigh 1. For soft targets sample ``i`` gets weight
+        ``sum_k p_ik w_k`` and target ``p_ik w_k / sum_j p_ij w_j``, so that a
+        soft target behaves as its rows repeated once per class.
+        ``"balanced"`` uses ``S / (K * sum_i s_i p_ik)``.
     solver : {"lbfgs", "newton-cg", "trust-ncg"}, default="lbfgs"
         scipy optimizer; the Newton-type solvers use an exact
         Hessian-vector product. All reach the same optimum. With many
@@ -85,6 +99,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The classes, sorted (a copy of ``classes`` when given).
     coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
         One row for binary problems (the positive class ``classes_[1]``), as
         in scikit-learn. Same dtype as ``X`` (float32 or float64).
@@ -92,7 +107,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string feature names.
-    n_iter_ : int
+    n_iter_ : ndarray of shape (1,), int32
+        Solver iterations, as in ``LogisticRegression``.
     loss_ : float
         Final value of the objective, penalty included.
     loss_curve_ : list of float
@@ -179,7 +195,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Dense (C- or F-ordered) or CSR. float32 stays float32.
+            Dense (C- or F-ordered) or CSR. float32 stays float32, in either
+            byte order.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels, or rows of target probabilities whose columns follow
             ``classes`` (``0..K-1`` by default).
@@ -190,16 +207,16 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self : SoftmaxClassifier
         """
         X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=_targets.FLOAT_DTYPES,
-            multi_output=True,
+            self, X, y, accept_sparse="csr", dtype=X_DTYPES, multi_output=True
         )
-        targets, sample_weight = self._targets(X, y, sample_weight)
+        X = native_byte_order(X)
+        # Everything is validated before a fitted attribute is set: a refit
+        # that raises leaves the previous model whole (n_features_in_ aside,
+        # which validate_data sets first, as in scikit-learn's estimators).
+        classes, targets, sample_weight = self._targets(X, y, sample_weight)
         objective = OBJECTIVES[self.objective]()
-        n_params = 1 if self.classes_.size == 2 else self.classes_.size
+        objective.check_targets(targets, classes)
+        n_params = 1 if classes.size == 2 else classes.size
         weight_sum = sample_weight.sum()
         loss = LinearSoftmaxLoss(
             X,
@@ -214,7 +231,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         del targets  # the loss keeps a class-major copy; free this one first
         with compute_threads(self.n_jobs) as n_threads:
             loss.n_threads = n_threads
-            params, self.loss_, self.n_iter_, self.loss_curve_ = minimize(
+            params, loss_value, n_iter, curve = minimize(
                 loss.loss_gradient,
                 loss.hessp,
                 self._initial_params(loss),
@@ -225,37 +242,34 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 data_eps=np.finfo(X.dtype).eps,
             )
         coef, intercept = loss.unpack(params)
+        self.classes_ = classes
         self.coef_ = coef.copy()  # not a view into the optimizer's array
         self.intercept_ = intercept.astype(X.dtype)
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        self.loss_, self.loss_curve_ = loss_value, curve
         return self
 
     def _targets(self, X, y, sample_weight):
-        """Set ``classes_``; return the targets (after class weights and label
-        smoothing: probability rows, or the class codes of hard labels) and
-        the sample weights (times class weights)."""
+        """Return ``(classes, targets, sample_weight)``, setting nothing: the
+        sorted classes, the targets in their order (after class weights and
+        label smoothing: probability rows, or the class codes of hard labels)
+        and the sample weights (times class weights)."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = _targets.check_label_vector(y, name="y")
         if y.ndim == 2:
-            targets = _targets.check_probability_rows(y, name="y").astype(X.dtype)
-            n_classes = targets.shape[1]
-            self.classes_ = (
-                np.arange(n_classes) if self.classes is None else self._given_classes()
-            )
-            if self.classes_.size != n_classes:
-                raise ValueError(
-                    f"y has {n_classes} probability columns but classes has "
-                    f"{self.classes_.size} entries; give one class per column."
-                )
+            classes, targets = self._soft_targets(y, X.dtype)
         else:
             check_classification_targets(y)
-            self.classes_ = (
-                unique_values(y) if self.classes is None else self._given_classes()
+            # New arrays either way, never the caller's: editing those after
+            # fit must not change the model.
+            classes = (
+                unique_values(y) if self.classes is None else self._given_classes()[0]
             )
-            targets = _targets.encode_labels(y, self.classes_, name="y")
-        if self.classes_.size < 2:
+            targets = _targets.encode_labels(y, classes, name="y")
+        if classes.size < 2:
             raise ValueError(
                 "SoftmaxClassifier needs samples of at least 2 classes, but the "
-                f"data contains only one class: {self.classes_.tolist()[0]!r}. "
+                f"data contains only one class: {classes.tolist()[0]!r}. "
                 "Pass all classes through the classes parameter."
             )
         sample_weight = _check_sample_weight(
@@ -263,10 +277,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         )
         if self.class_weight is not None and targets.ndim == 1:
             sample_weight = (
-                sample_weight * self._class_weights(targets, sample_weight)[targets]
+                sample_weight
+                * self._class_weights(classes, targets, sample_weight)[targets]
             )
         elif self.class_weight is not None:
-            class_weight = self._class_weights(targets, sample_weight)
+            class_weight = self._class_weights(classes, targets, sample_weight)
             weighted = targets * class_weight
             row_weight = weighted.sum(axis=1)
             sample_weight = sample_weight * row_weight
@@ -280,36 +295,48 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("sample_weight (times class_weight) sums to zero.")
         if self.label_smoothing:
             if targets.ndim == 1:
-                targets = np.eye(self.classes_.size, dtype=X.dtype)[targets]
+                targets = np.eye(classes.size, dtype=X.dtype)[targets]
             targets = (1 - self.label_smoothing) * targets + (
-                self.label_smoothing / self.classes_.size
+                self.label_smoothing / classes.size
             )
-        return targets, sample_weight
+        return classes, targets, sample_weight
+
+    def _soft_targets(self, y, dtype):
+        """``(classes, targets)`` for probability rows ``y``: the sorted
+        classes, and a copy of ``y`` in ``dtype`` with its columns (which
+        follow ``classes``) in their order."""
+        targets = _targets.check_probability_rows(y, name="y")
+        n_classes = targets.shape[1]
+        if self.classes is None:
+            return np.arange(n_classes), targets.astype(dtype)
+        classes, order = self._given_classes()
+        if classes.size != n_classes:
+            raise ValueError(
+                f"y has {n_classes} probability columns but classes has "
+                f"{classes.size} entries; give one class per column."
+            )
+        # Indexing copies; astype then copies only to change the dtype.
+        return classes, targets[:, order].astype(dtype, copy=False)
 
     def _given_classes(self):
+        """``(sorted classes, order)``: the ``classes`` parameter sorted (a new
+        array) and the permutation that sorts it."""
         classes = np.asarray(self.classes)
         if classes.ndim != 1 or np.unique(classes).size != classes.size:
             raise ValueError(
                 "classes must be a 1-D list of distinct labels, got "
                 f"{classes.tolist()}."
             )
-        return classes
+        order = np.argsort(classes, kind="stable")
+        return classes[order], order
 
-    def _class_weights(self, targets, sample_weight):
-        """Per-class weights for ``targets`` (classes or probability rows);
-        soft targets count as their rows repeated once per class with weight
-        ``s_i p_ik``."""
-        labels = self.classes_.tolist()
+    def _class_weights(self, classes, targets, sample_weight):
+        """Per-class weights for ``targets`` (codes or probability rows in the
+        order of ``classes``); soft targets count as their rows repeated once
+        per class with weight ``s_i p_ik``."""
+        labels = classes.tolist()
         if isinstance(self.class_weight, dict):
-            unknown = [key for key in self.class_weight if key not in labels]
-            if unknown:
-                raise ValueError(
-                    f"class_weight has keys {unknown} that are not among the "
-                    f"classes {labels}; use the class labels as keys."
-                )
-            return np.array(
-                [self.class_weight.get(c, 1.0) for c in labels], dtype=float
-            )
+            return self._given_class_weights(labels)
         class_totals = (
             np.bincount(targets, weights=sample_weight, minlength=len(labels))
             if targets.ndim == 1
@@ -325,6 +352,28 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 "class weights instead."
             )
         return class_totals.sum() / (len(labels) * class_totals)
+
+    def _given_class_weights(self, labels):
+        """The weights of the ``class_weight`` dict for ``labels``, 1 where
+        it has none; raises unless they are finite and non-negative."""
+        unknown = [key for key in self.class_weight if key not in labels]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown} that are not among the "
+                f"classes {labels}; use the class labels as keys."
+            )
+        weights = [self.class_weight.get(label, 1.0) for label in labels]
+        invalid = {
+            label: weight
+            for label, weight in zip(labels, weights, strict=True)
+            if not (isinstance(weight, Real) and 0 <= weight < np.inf)
+        }
+        if invalid:
+            raise ValueError(
+                "class_weight values must be finite, non-negative numbers (0 "
+                f"drops a class), but class_weight has {invalid}."
+            )
+        return np.array(weights, dtype=float)
 
     def _initial_params(self, loss):
         initial = loss.initial_params()
@@ -348,9 +397,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=_targets.FLOAT_DTYPES, reset=False
-        )
+        X = validate_data(self, X, accept_sparse="csr", dtype=X_DTYPES, reset=False)
+        X = native_byte_order(X)
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -407,6 +455,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or probability rows whose columns follow
+            ``classes`` as in :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -414,7 +464,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         accuracy : float
         """
         if _targets.is_probability_matrix(y):
-            y = self.classes_[np.argmax(np.asarray(y), axis=1)]
+            check_is_fitted(self)
+            column_classes = (
+                self.classes_ if self.classes is None else np.asarray(self.classes)
+            )
+            y = column_classes[np.argmax(np.asarray(y), axis=1)]
         return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     def __sklearn_tags__(self):

@@ -23,7 +23,8 @@ def minimize(
     of its evaluation (``data_eps``, machine epsilon of the data's dtype;
     at least 64 float64 epsilons); ``"newton-cg"`` when the mean absolute
     Newton step is at most ``tol``; ``"trust-ncg"`` when the gradient norm is
-    at most ``tol``.
+    at most ``tol``. ``max_iter=0`` runs no iteration (scipy's L-BFGS-B and
+    trust-ncg would take one step) and warns, as ``LogisticRegression`` does.
 
     Returns
     -------
@@ -34,6 +35,10 @@ def minimize(
     curve : list of float
         The objective after each iteration.
     """
+    if max_iter == 0:
+        value, _ = loss_gradient(x0)
+        _warn_unconverged(solver, 0, tol, "max_iter=0", "increase max_iter")
+        return x0, float(value), 0, []
     curve = []
 
     def record(intermediate_result):
@@ -86,10 +91,16 @@ def minimize(
             else "the objective stopped decreasing in floating point; loosen tol "
             "or scale the features (e.g. with StandardScaler)"
         )
-        warnings.warn(
-            f"{solver} stopped after {result.nit} iterations without reaching "
-            f"tol={tol} ({result.message}): {advice}.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+        _warn_unconverged(solver, result.nit, tol, result.message, advice)
     return result.x, float(result.fun), int(result.nit), curve
+
+
+def _warn_unconverged(solver, n_iter, tol, reason, advice):
+    # stacklevel 5: the caller of the estimator's fit (through minimize and
+    # scikit-learn's fit context).
+    warnings.warn(
+        f"{solver} stopped after {n_iter} iterations without reaching "
+        f"tol={tol} ({reason}): {advice}.",
+        ConvergenceWarning,
+        stacklevel=5,
+    )

@@ -24,7 +24,8 @@ from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, log_loss
+from sklearn.metrics import accuracy_score, get_scorer_names, log_loss
+from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -418,13 +419,72 @@ def test_solvers_reach_the_same_optimum(objective, name, soft):
         assert fits[solver].n_iter_ < reference.n_iter_  # second-order solvers
 
 
+def edge_targets(P, excess, dtype):
+    """``P`` in ``dtype`` with row sums ``1 + excess`` (every third row
+    ``1 - excess``), which validation accepts for ``excess`` up to
+    ``sqrt(eps)`` of ``dtype``."""
+    sign = np.where(np.arange(P.shape[0]) % 3 == 2, -1.0, 1.0)
+    return (P * (1.0 + excess * sign)[:, None]).astype(dtype)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "excess"),
+    [(np.float32, 3e-4), (np.float64, 1.4e-8)],
+    ids=["float32-targets", "float64-targets"],
+)
+@pytest.mark.parametrize("name", ["iris", "wine"])
+def test_solvers_agree_on_targets_at_the_row_sum_tolerance(name, dtype, excess):
+    # The solvers minimize the cross-entropy of the rows as given; with a
+    # gradient that assumed rows summing to one, newton-cg reported failure
+    # and the solvers disagreed by 1e-4.
+    X, P, weights = soft_problem(name)
+    rows = edge_targets(P, excess, dtype)
+    fits = {}
+    for solver in SOLVERS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            fits[solver] = SoftmaxClassifier(
+                solver=solver, tol=1e-8, max_iter=1000
+            ).fit(X, rows, sample_weight=weights)
+        assert fits[solver].loss_ == pytest.approx(
+            forward_objective(fits[solver], X, rows, weights), rel=1e-12
+        )
+    for solver in SOLVERS[1:]:
+        assert_same_model(fits[solver], fits["lbfgs"], atol=1e-5)
+        assert fits[solver].loss_ == pytest.approx(fits["lbfgs"].loss_, rel=1e-12)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_max_iter_stops_the_solver_with_a_convergence_warning(solver):
     X, y = dataset("digits")
     with pytest.warns(ConvergenceWarning, match="increase max_iter"):
         model = SoftmaxClassifier(solver=solver, max_iter=2).fit(X, y)
-    assert model.n_iter_ == 2
+    assert_array_equal(model.n_iter_, [2])
     assert len(model.loss_curve_) == 2
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_max_iter_zero_runs_no_iteration(solver, warm_start):
+    X, y = dataset("wine")
+    model = SoftmaxClassifier(solver=solver, warm_start=warm_start, C=0.5)
+    model.fit(X, y)
+    start = np.zeros_like(model.coef_) if not warm_start else model.coef_.copy()
+    model.set_params(max_iter=0, C=2.0)
+    with pytest.warns(ConvergenceWarning, match="after 0 iterations.*max_iter=0"):
+        model.fit(X, y)
+    assert_array_equal(model.n_iter_, [0])
+    assert model.n_iter_.dtype == np.int32
+    assert model.loss_curve_ == []
+    assert_array_equal(model.coef_, start)
+    if not warm_start:
+        assert_array_equal(model.intercept_, 0.0)
+        assert model.loss_ == pytest.approx(np.log(3), rel=1e-15)
+    else:
+        penalty_term = penalty(model, X.shape[0])
+        assert model.loss_ == pytest.approx(
+            log_loss(y, model.predict_proba(X)) + penalty_term, rel=1e-12
+        )
 
 
 def test_a_tol_beyond_float_precision_warns_without_asking_for_iterations():
@@ -510,6 +570,25 @@ def test_float32_keeps_float32_and_matches_float64(layout, wine_reference):
     assert model.decision_function(X32).dtype == np.float32
     assert_allclose(model.predict_proba(X), wine_reference.predict_proba(X), atol=1e-3)
     assert_same_model(model, wine_reference, atol=1e-2)
+
+
+@pytest.mark.parametrize("container", ["ndarray", "dataframe"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_big_endian_X_is_fitted_in_its_own_precision(dtype, container):
+    X, y = dataset("wine")
+    native = X.astype(dtype)
+    swapped = native.astype(native.dtype.newbyteorder("S"))
+    assert not swapped.dtype.isnative
+    if container == "dataframe":
+        swapped = pd.DataFrame(swapped)
+    reference = SoftmaxClassifier().fit(native, y)
+    model = SoftmaxClassifier().fit(swapped, y)
+    assert model.coef_.dtype == model.intercept_.dtype == dtype
+    assert_array_equal(model.coef_, reference.coef_)
+    assert_array_equal(model.intercept_, reference.intercept_)
+    scores = model.decision_function(swapped)
+    assert scores.dtype == dtype
+    assert_array_equal(scores, reference.decision_function(native))
 
 
 def test_n_jobs_does_not_change_the_model():
@@ -681,7 +760,8 @@ def test_grid_search_in_parallel_matches_serial(backend, serial_grid_search):
     # Loky's workers run Numba on one thread, so sums over samples are taken
     # in another order: the fits agree to the solver's tolerance (tol=1e-8).
     assert_allclose(scores, serial["mean_test_score"], rtol=1e-7)
-    assert search.best_params_ == serial_grid_search.best_params_
+    # Only C decides: the two objectives tie (below), broken by rounding.
+    assert search.best_params_["C"] == serial_grid_search.best_params_["C"]
     # Cross-entropy and KL fit the same model: same held-out scores.
     by_objective = {
         (p["objective"], p["C"]): s
@@ -756,14 +836,16 @@ def bad_inputs():
             {"objective": "reverse_kl_divergence"},
             X,
             y,
-            "strictly positive target probabilities.*label_smoothing",
+            "every target probability must be positive, but y holds class labels"
+            r".*Set label_smoothing \(for example to 0\.1\)",
         ),
         (
             "reverse kl, zeros in P",
             {"objective": "reverse_kl_divergence"},
             X,
             np.eye(3)[y],
-            "strictly positive target probabilities",
+            "300 target probabilities are 0, the first in row 0 for class 1"
+            r".*Set label_smoothing \(for example to 0\.1\)",
         ),
         ("unknown label", {"classes": [0, 1]}, X, y, r"labels \[2\] that are not"),
         ("repeated class", {"classes": [0, 1, 1, 2]}, X, y, "distinct labels"),
@@ -794,6 +876,63 @@ def test_bad_input_raises_a_clear_value_error(params, X, y, match):
         SoftmaxClassifier(**params).fit(X, y)
     assert_array_equal(X, X_before)
     assert_array_equal(y, y_before)
+
+
+@pytest.mark.parametrize("soft", [False, True], ids=["hard", "soft"])
+@pytest.mark.parametrize(
+    ("weight", "shown"),
+    [(np.nan, "nan"), (np.inf, "inf"), (-1.0, "-1.0"), (-np.inf, "-inf"), ("2", "'2'")],
+)
+def test_class_weight_must_be_finite_and_non_negative(weight, shown, soft):
+    X, y = dataset("iris")
+    targets = soft_problem("iris")[1] if soft else y
+    with pytest.raises(ValueError, match=rf"finite, non-negative .* \{{1: {shown}\}}"):
+        SoftmaxClassifier(class_weight={0: 2.0, 1: weight}).fit(X, targets)
+
+
+def test_a_class_weight_of_zero_drops_the_class():
+    X, y = dataset("iris")
+    model = SoftmaxClassifier(class_weight={1: 0.0}, **TIGHT).fit(X, y)
+    kept = y != 1
+    reference = SoftmaxClassifier(classes=[0, 1, 2], **TIGHT).fit(
+        X[kept], y[kept], sample_weight=np.full(kept.sum(), 1.0)
+    )
+    # The same objective up to its normalization by the weight sum.
+    assert_same_model(model, reference, atol=1e-3)
+    assert model.predict_proba(X)[:, 1].max() < 0.05
+
+
+def refit_failures():
+    X, P, _ = soft_problem("iris")
+    y = dataset("iris")[1]
+    return [
+        ("reverse kl, labels", {"objective": "reverse_kl_divergence"}, X, y),
+        ("reverse kl, zeros", {"objective": "reverse_kl_divergence"}, X, np.eye(3)[y]),
+        ("class_weight", {"class_weight": {0: np.nan}}, X, y),
+        ("unknown label", {"classes": [0, 1]}, X, y),
+        ("columns", {"classes": [0, 1]}, X, P),
+        ("row sum", {}, X, bad_rows(P, [0.5, 0.4, 0.2])),
+        ("one class", {}, X, np.zeros(len(y))),
+        ("sample_weight", {"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}}, X, y),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "X", "y"),
+    [pytest.param(*case[1:], id=case[0]) for case in refit_failures()],
+)
+def test_a_refit_that_raises_leaves_the_fitted_model_whole(params, X, y):
+    names = np.array(["setosa", "versicolor", "virginica"])
+    model = SoftmaxClassifier(C=0.5).fit(X, names[dataset("iris")[1]])
+    fitted = {key: value for key, value in vars(model).items() if key.endswith("_")}
+    predicted = model.predict_proba(X)
+    with pytest.raises(ValueError):
+        model.set_params(**params).fit(X, y)
+    assert vars(model).keys() >= fitted.keys()
+    for key, value in fitted.items():
+        assert_array_equal(getattr(model, key), value, err_msg=key)
+    assert_array_equal(model.predict_proba(X), predicted)
+    assert_array_equal(model.classes_, names)
 
 
 def test_bad_sample_weight_and_bad_predict_input():
@@ -836,7 +975,11 @@ def test_fitted_attributes_and_prediction_methods(name):
     assert model.intercept_.shape == (n_rows,)
     assert model.n_features_in_ == X.shape[1]
     assert not hasattr(model, "feature_names_in_")
-    assert isinstance(model.n_iter_, int) and model.n_iter_ > 0
+    # n_iter_ as in LogisticRegression: an int32 array of shape (1,).
+    reference = logistic_regression(X, y, C=0.5)
+    assert model.n_iter_.shape == reference.n_iter_.shape == (1,)
+    assert model.n_iter_.dtype == reference.n_iter_.dtype == np.int32
+    assert model.n_iter_[0] > 0
     assert isinstance(model.loss_, float)
 
     scores = model.decision_function(X)
@@ -913,7 +1056,8 @@ def test_classes_in_a_custom_order_with_a_class_absent_from_y():
     names = np.array(["setosa", "versicolor", "virginica"])
     order = ["virginica", "unseen", "setosa", "versicolor"]
     model = SoftmaxClassifier(classes=order, **TIGHT).fit(X, names[y])
-    assert_array_equal(model.classes_, order)
+    # classes_ sorted, as in scikit-learn; "unseen" is column 1 of predict_proba.
+    assert_array_equal(model.classes_, sorted(order))
     assert model.coef_.shape == (4, X.shape[1])
     # The same problem as soft targets whose columns follow ``order``.
     rows = np.zeros((len(y), 4))
@@ -925,11 +1069,81 @@ def test_classes_in_a_custom_order_with_a_class_absent_from_y():
     proba = model.predict_proba(X)
     assert proba[:, 1].max() < 0.05  # never seen: small probability
     assert "unseen" not in model.predict(X)
-    # Without the absent class: the same classifier, columns permuted.
+    # Without the absent class: the default classifier, whatever the order.
     three = SoftmaxClassifier(classes=["versicolor", "setosa", "virginica"], **TIGHT)
     three.fit(X, names[y])
     default = SoftmaxClassifier(**TIGHT).fit(X, names[y])
-    assert_allclose(three.predict_proba(X), default.predict_proba(X)[:, [1, 0, 2]])
+    assert_array_equal(three.classes_, default.classes_)
+    assert_array_equal(three.coef_, default.coef_)
+
+
+CLASS_ORDERS = [
+    pytest.param("iris", [2, 0, 1], id="multiclass"),
+    pytest.param("breast_cancer", [1, 0], id="binary"),
+]
+SKXENT_SCORERS = ("neg_cross_entropy", "neg_kl_divergence", "neg_js_divergence")
+
+
+def scores_of(model, X, y, P):
+    """Every scikit-learn scorer that applies to ``model`` on labels ``y``,
+    and skxent's on ``y`` and on probability rows ``P`` (columns in sorted
+    class order, those of ``predict_proba``)."""
+    scores = {}
+    for name in get_scorer_names():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores[name] = sklearn_get_scorer(name)(model, X, y)
+        except (ValueError, TypeError):
+            continue  # a scorer for another task (multilabel, regression)
+    for name in SKXENT_SCORERS:
+        scores[name, "labels"] = get_scorer(name)(model, X, y)
+        scores[name, "rows"] = get_scorer(name)(model, X, P)
+    return scores
+
+
+@pytest.mark.parametrize("soft", [False, True], ids=["hard", "soft"])
+@pytest.mark.parametrize(("name", "order"), CLASS_ORDERS)
+def test_every_scorer_is_blind_to_the_order_of_classes(name, order, soft):
+    X, y = dataset(name)
+    P = 0.8 * np.eye(len(order))[y] + 0.2 / len(order)
+    # Soft targets' columns follow ``classes``: P's, permuted into ``order``.
+    given = P[:, order] if soft else y
+    model = SoftmaxClassifier(classes=order).fit(X, given)
+    default = SoftmaxClassifier().fit(X, P if soft else y)
+    assert_array_equal(model.classes_, np.unique(y))
+    assert_array_equal(model.coef_, default.coef_)
+    assert_array_equal(model.predict_proba(X), default.predict_proba(X))
+    scores = scores_of(model, X, y, P)
+    expected = scores_of(default, X, y, P)
+    assert scores.keys() == expected.keys()
+    required = ["accuracy", "neg_log_loss", "roc_auc_ovr", "d2_log_loss_score"]
+    required += ["roc_auc", "average_precision", "neg_brier_score"] * (len(order) == 2)
+    assert set(required) <= scores.keys()
+    for key, value in expected.items():
+        assert scores[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+    assert expected["accuracy"] > 0.9  # a model that fits, so scores differ
+
+
+def test_score_reads_soft_targets_in_the_order_of_classes():
+    X, y = dataset("iris")
+    _, P, _ = soft_problem("iris")
+    order = [2, 0, 1]
+    model = SoftmaxClassifier(classes=order).fit(X, P[:, order])
+    default = SoftmaxClassifier().fit(X, P)
+    assert model.score(X, P[:, order]) == default.score(X, P)
+    assert model.score(X, y) == default.score(X, y)
+
+
+@pytest.mark.parametrize("soft", [False, True], ids=["hard", "soft"])
+def test_classes_are_a_copy_of_the_callers_array(soft):
+    X, y = dataset("iris")
+    classes = np.array([0, 1, 2])
+    model = SoftmaxClassifier(classes=classes).fit(X, np.eye(3)[y] if soft else y)
+    predicted = model.predict(X)
+    classes[:] = [7, 8, 9]
+    assert_array_equal(model.classes_, [0, 1, 2])
+    assert_array_equal(model.predict(X), predicted)
 
 
 def test_column_vector_y_is_raveled_with_a_warning():

@@ -20,11 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
-from scipy.special import log_softmax, rel_entr
+from scipy.special import entr, log_softmax, rel_entr
 
 from skxent._kernels import softmax as kernels
 from skxent._linear_loss import LinearSoftmaxLoss
 from skxent._objectives import OBJECTIVES
+from skxent._targets import check_probability_rows
 
 KINDS = {"forward": kernels.FORWARD, "reverse_kl": kernels.REVERSE_KL}
 LAYOUTS = ("C", "F", "csr")
@@ -248,6 +249,69 @@ def test_zero_weight_rows_count_for_nothing():
         assert_allclose(
             full.hessp(params, direction), dropped.hessp(params, direction), rtol=1e-12
         )
+
+
+# Validation accepts probability rows whose mass sum_k p_ik is 1 only within
+# sqrt(eps) of their dtype. The objective is that of the rows as given, so its
+# gradient and Hessian must carry the mass: for the forward objective
+# m q - p and m (diag q - q q^T), not q - p (off by 3e-4 in float32, more
+# than the default tol).
+MASS_EDGES = [
+    pytest.param(np.float32, 3e-4, 2e-2, 1e-5, id="float32-3e-4"),
+    pytest.param(np.float64, 1.4e-8, 1e-3, 1e-10, id="float64-1.4e-8"),
+]
+
+
+def off_mass_rows(P, excess, dtype):
+    """``P`` in ``dtype`` with row masses ``1 + excess`` (every third row
+    ``1 - excess``): rows validation still accepts, barely."""
+    sign = np.where(np.arange(P.shape[0]) % 3 == 2, -1.0, 1.0)
+    rows = (P * (1.0 + excess * sign)[:, None]).astype(dtype)
+    check_probability_rows(rows, name="rows")
+    mass = rows.sum(axis=1, dtype=np.float64)
+    assert np.abs(mass - 1).min() > 0.9 * excess
+    return rows
+
+
+def derivative(function, step):
+    """``function'(0)`` by the fourth-order central difference."""
+    return (
+        8 * (function(step) - function(-step))
+        - (function(2 * step) - function(-2 * step))
+    ) / (12 * step)
+
+
+@pytest.mark.parametrize("layout", ["C", "csr"])
+@pytest.mark.parametrize(("dtype", "excess", "step", "atol"), MASS_EDGES)
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
+def test_rows_off_unit_mass_keep_gradient_and_hessp_exact(
+    kind, n_classes, dtype, excess, step, atol, layout
+):
+    X, P, weights = make_problem(40, n_samples=200, n_classes=n_classes)
+    P = off_mass_rows(P, excess, dtype)
+    n_params = n_params_for(n_classes)
+    loss = make_loss(
+        with_layout(X.astype(dtype), layout),
+        P,
+        weights,
+        kind=kind,
+        n_params=n_params,
+        fit_intercept=True,
+    )
+    params = random_params(loss, 41)
+    direction = np.random.default_rng(42).standard_normal(params.shape)
+    value, grad = loss.loss_gradient(params)
+    # The value is the objective of the rows as given, never renormalized.
+    expected = reference_objective(
+        X.astype(dtype), P, weights, kind, n_params, params, True, C=2.0
+    )
+    assert value == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-12)
+    along = derivative(lambda t: loss.loss_gradient(params + t * direction)[0], step)
+    assert abs(grad @ direction - along) <= atol
+    # hessp is the derivative of the gradient, itself the value's (above).
+    numeric = derivative(lambda t: loss.loss_gradient(params + t * direction)[1], step)
+    assert_allclose(loss.hessp(params, direction), numeric, rtol=0, atol=atol)
 
 
 # --- layouts, threads and dtypes ---------------------------------------------
@@ -609,9 +673,47 @@ def test_objective_constants_and_kernel_targets():
     assert ce.kernel_targets(labels, np.float32) is labels
     assert kl.constant(labels, np.ones(3)) == 0.0
     assert_allclose(reverse.kernel_targets(P, np.float64), np.log(P), rtol=1e-15)
-    for hard in (np.eye(3), labels):
-        with pytest.raises(ValueError, match="strictly positive target probabilities"):
-            reverse.kernel_targets(hard, np.float64)
+    # Only reverse KL has requirements on its targets.
+    classes = np.array(["a", "b", "c"])
+    for objective in (ce, kl):
+        objective.check_targets(np.eye(3), classes)
+        objective.check_targets(labels, classes)
+    reverse.check_targets(P, classes)
+
+
+@pytest.mark.parametrize(
+    ("targets", "match"),
+    [
+        (np.array([0, 2, 1]), "y holds class labels, which stand for one-hot"),
+        (
+            np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [0.0, 1.0, 0.0]]),
+            "3 target probabilities are 0, the first in row 0 for class 'c'",
+        ),
+    ],
+    ids=["labels", "zeros"],
+)
+def test_reverse_kl_refuses_zero_targets_saying_why_and_what_to_do(targets, match):
+    with pytest.raises(ValueError, match=match) as error:
+        OBJECTIVES["reverse_kl_divergence"]().check_targets(
+            targets, np.array(["a", "b", "c"])
+        )
+    assert "evaluates log p, so every target probability must be positive" in str(
+        error.value
+    )
+    assert "Set label_smoothing (for example to 0.1)" in str(error.value)
+
+
+def test_kl_constant_is_the_entropy_of_the_rows_as_given():
+    _, P, weights = make_problem(34)
+    # float32 targets at their edge, as a fit on float64 X reads them.
+    rows = off_mass_rows(P, 3e-4, np.float32).astype(np.float64)
+    # scipy.stats.entropy would renormalize the rows first.
+    expected = -np.average(entr(rows).sum(axis=1), weights=weights)
+    constant = OBJECTIVES["kl_divergence"]().constant(rows, weights)
+    assert constant == pytest.approx(expected, rel=1e-14)
+    assert constant != pytest.approx(
+        -np.average(stats.entropy(rows, axis=1), weights=weights), rel=1e-6
+    )
 
 
 # --- properties ------------------------------------------------------------------

@@ -9,9 +9,13 @@ Per-sample objectives and their gradients with respect to the logits, for a
 target distribution ``p_i`` and sample weight ``s_i``:
 
 - ``FORWARD`` (cross-entropy; KL(p || q) differs by the constant H(p)):
-  ``l_i = -sum_k p_ik log q_ik``, ``dl_i/dz_i = q_i - p_i``.
+  ``l_i = -sum_k p_ik log q_ik``, ``dl_i/dz_i = m_i q_i - p_i`` with the row
+  mass ``m_i = sum_k p_ik`` (1 for hard labels; soft targets are accepted
+  with ``|m_i - 1|`` up to ``sqrt(eps)``, 3.5e-4 in float32, which the
+  gradient must not ignore).
 - ``REVERSE_KL``, with ``a_ik = log q_ik - log p_ik``:
-  ``l_i = sum_k q_ik a_ik``, ``dl_i/dz_ik = q_ik (a_ik - l_i)``.
+  ``l_i = sum_k q_ik a_ik``, ``dl_i/dz_ik = q_ik (a_ik - l_i)``, for any
+  mass (the derivation uses only ``sum_k q_ik = 1``).
 
 The kernels compute ``sum_i s_i l_i`` and ``G = sum_i s_i (dl_i/dz_i) x_i^T``
 (and the intercept gradient) in one pass over ``X``: each thread takes a
@@ -130,14 +134,25 @@ def _transpose_add(block, intercept, out):
 def _workspace(n_classes, like):
     """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows,
     in the dtype of ``like``: two class-major blocks, the bit patterns
-    :mod:`.vector_math` works with, and four per-row statistics."""
+    :mod:`.vector_math` works with, and five per-row statistics."""
     size = n_classes * BLOCK_ROWS
     return (
         np.empty(size, dtype=like.dtype),
         np.empty(size, dtype=like.dtype),
         np.empty(size, dtype=bits_dtype(like)),
-        np.empty((4, BLOCK_ROWS), dtype=like.dtype),
+        np.empty((5, BLOCK_ROWS), dtype=like.dtype),
     )
+
+
+@njit(cache=True)
+def _row_mass(targets, start, out):
+    """``out[r] = sum_k targets[k, start + r]``, the mass of each target row
+    of a block."""
+    _fill(out, 0.0)
+    for k in range(targets.shape[0]):
+        p = targets[k, start : start + out.shape[0]]
+        for r in range(out.shape[0]):
+            out[r] += p[r]
 
 
 # NumPy's error model, as in .vector_math: the divisions stay vectorized.
@@ -173,7 +188,7 @@ def _block_loss_residual(
     shifted = shifted_flat[: n_classes * rows].reshape((n_classes, rows))
     exponentials = exp_flat[: n_classes * rows].reshape((n_classes, rows))
     row_max, inverse_sum = stats[0, :rows], stats[1, :rows]
-    log_sum, row_loss = stats[2, :rows], stats[3, :rows]
+    log_sum, row_loss, mass = stats[2, :rows], stats[3, :rows], stats[4, :rows]
     weight = weights[start:stop]
     # Shift by the largest logit (the reference class has logit 0) so that
     # exp cannot overflow.
@@ -227,10 +242,11 @@ def _block_loss_residual(
                 # A zero target contributes 0 even where log q = -inf.
                 log_q = z[r] - log_sum[r]
                 row_loss[r] -= p[r] * log_q if p[r] != 0.0 else 0.0
+        _row_mass(targets, start, mass)
         for k in range(n_params):
             p, qk, g = targets[k + offset, start:stop], q[k + offset], out[k]
             for r in range(rows):
-                g[r] = weight[r] * (qk[r] - p[r])
+                g[r] = weight[r] * (mass[r] * qk[r] - p[r])
     else:
         for k in range(n_classes):
             log_p, qk, z = targets[k, start:stop], q[k], shifted[k]
@@ -255,7 +271,7 @@ def _block_hessp(
     without ``intercept``; ``out`` receives ``s_i H_i d``, class-major
     ``(n_params, rows)``. Other arguments as in :func:`_block_loss_residual`.
 
-    ``FORWARD``: ``H_i d = q * d - q (q . d)``.
+    ``FORWARD``: ``H_i d = m (q * d - q (q . d))`` with the row mass ``m``.
     ``REVERSE_KL``: ``(H_i d)_k = q_k [(a_k - l + 1)(d_k - q . d) - g . d]``
     with ``g_k = q_k (a_k - l)``; classes whose probability underflowed to 0
     contribute nothing.
@@ -266,6 +282,7 @@ def _block_hessp(
     stop = start + rows
     _, gap_flat, _, stats = workspace
     q_dot_d, row_loss, g_dot_d = stats[0, :rows], stats[1, :rows], stats[2, :rows]
+    mass = stats[3, :rows]
     weight = weights[start:stop]
     _transpose_add(directions, intercept, out)
     _fill(q_dot_d, 0.0)
@@ -274,10 +291,15 @@ def _block_hessp(
         for r in range(rows):
             q_dot_d[r] += q[r] * d[r]
     if kind == FORWARD:
+        # Hard labels (no target columns) have m = 1: nothing to read.
+        soft = targets.shape[1] > 0
+        if soft:
+            _row_mass(targets, start, mass)
         for k in range(n_params):
             d, q = out[k], proba[k + offset, start:stop]
             for r in range(rows):
-                d[r] = weight[r] * q[r] * (d[r] - q_dot_d[r])
+                mass_q = mass[r] * q[r] if soft else q[r]
+                d[r] = weight[r] * mass_q * (d[r] - q_dot_d[r])
         return
     # gap = a - l = log q - log p - l, 0 where q underflowed.
     gap = gap_flat[: n_classes * rows].reshape((n_classes, rows))
