@@ -97,7 +97,7 @@ def time_fit(problem, library, solver):
             estimator.fit(problem.X, problem.y)
             times.append(time.perf_counter() - start)
         converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    n_iter = int(max(estimator.n_iter_) if library == "sklearn" else estimator.n_iter_)
+    n_iter = int(max(estimator.n_iter_))
     return FitResult(
         library,
         solver,

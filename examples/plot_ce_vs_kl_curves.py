@@ -57,7 +57,7 @@ kl = SoftmaxClassifier("kl_divergence", C=1.0, max_iter=500).fit(X, targets)
 ce_curve = np.array(ce.loss_curve_)
 kl_curve = np.array(kl.loss_curve_)
 gap = ce_curve - kl_curve
-print(f"iterations: cross-entropy {ce.n_iter_}, KL divergence {kl.n_iter_}")
+print(f"iterations: cross-entropy {ce.n_iter_[0]}, KL divergence {kl.n_iter_[0]}")
 print(f"final objective: cross-entropy {ce.loss_:.6f}, KL divergence {kl.loss_:.6f}")
 print(f"CE - KL along the curves: {gap.min():.9f} .. {gap.max():.9f} nats")
 print(f"largest coefficient difference: {np.abs(ce.coef_ - kl.coef_).max():.1e}")

@@ -71,7 +71,8 @@ for objective, model in fits.items():
     q = model.predict_proba(X)
     print(
         f"{objective:>22}: KL(p || q) = {kl_divergence(smoothed, q):.3f}, "
-        f"KL(q || p) = {kl_divergence(q, smoothed):.3f}  ({model.n_iter_} iterations)"
+        f"KL(q || p) = {kl_divergence(q, smoothed):.3f}  "
+        f"({model.n_iter_[0]} iterations)"
     )
 
 forward = fits["kl_divergence"].predict_proba(X)

@@ -9,11 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skxent import _targets
 from skxent._encoding import native_byte_order, unique_values
@@ -272,9 +268,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 f"data contains only one class: {classes.tolist()[0]!r}. "
                 "Pass all classes through the classes parameter."
             )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        sample_weight = _targets.check_sample_weight(sample_weight, X.shape[0])
         if self.class_weight is not None and targets.ndim == 1:
             sample_weight = (
                 sample_weight

@@ -159,14 +159,16 @@ def check_label_vector(y, *, name):
 
 def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of ``n_samples`` finite,
-    non-negative weights, not all zero; a number stands for that weight on
-    every sample, as in scikit-learn.
+    non-negative weights, not all zero; ``None`` stands for weights of 1 and
+    a number for that weight on every sample, as in scikit-learn.
 
     The one validator of skxent's estimators and metrics. Built on public
     scikit-learn API only, so it behaves the same on every supported release:
     the private ``_check_sample_weight`` of scikit-learn 1.6 lets all-zero
     weights through (a weighted mean of NaN), newer releases refuse them.
     """
+    if sample_weight is None:
+        return np.ones(n_samples)
     if isinstance(sample_weight, numbers.Real):
         sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     weights = check_array(
