@@ -322,7 +322,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 f"{classes.tolist()}."
             )
         order = np.argsort(classes, kind="stable")
-        return classes[order], order
+        return native_byte_order(classes[order]), order
 
     def _class_weights(self, classes, targets, sample_weight):
         """Per-class weights for ``targets`` (codes or probability rows in the
