@@ -11,6 +11,11 @@ this test; it raises instead.
 Probabilities keep their precision, as in ``log_loss``: float64, float32 and
 float16 are judged (and, as predictions, clipped) by their own dtype, big-endian
 data included; anything else is read as float64.
+
+Predictions may also come as log-probabilities, held to the same rule: a row's
+``logsumexp`` must lie within the same ``sqrt(eps)`` of 0 (``log(1 + d)`` is
+about ``d``), ``-inf`` standing for a probability of 0; or as logits, which
+need no normalization, only a softmax.
 """
 
 import numbers
@@ -87,6 +92,45 @@ def check_probability_rows(P, *, name):
             f"{P[row].tolist()}."
         )
     return P
+
+
+def check_log_probability_rows(Z, *, name, logits=False):
+    """Return ``Z`` as a 2-D float64 or float32 array of log-probability rows
+    (``logits=False``) or logit rows.
+
+    Log-probability rows must have ``|logsumexp| <= sqrt(eps)`` of ``Z``'s
+    dtype and are never renormalized; logit rows need no NaN, no ``+inf`` and
+    one value above ``-inf``. Raises a ``ValueError`` naming the first
+    offending row otherwise. ``Z`` is never modified.
+    """
+    Z = check_probabilities(Z, name=name)
+    tolerance = row_sum_tolerance(Z.dtype)
+    Z = kernel_floats(Z)
+    log_sums = kernels.row_logsumexp(Z)
+    valid = np.isfinite(log_sums)
+    if not logits:
+        valid &= np.abs(log_sums) <= tolerance
+    bad_rows = np.flatnonzero(~valid)
+    if bad_rows.size:
+        row = bad_rows[0]
+        log_sum = float(log_sums[row])
+        if np.isnan(log_sum) or log_sum == np.inf:
+            reason = "contains NaN or +infinity"
+        elif log_sum == -np.inf:
+            reason = "is -inf everywhere, which leaves no probability for any class"
+        else:
+            reason = (
+                f"has logsumexp {log_sum!r}, not 0 (tolerance {tolerance:.1e}); "
+                "log-probabilities are never renormalized: if the values are "
+                "unnormalized log-weights or scores, pass input='logits'"
+            )
+        what = "logits" if logits else "log-probabilities"
+        raise ValueError(
+            f"{name} must hold the {what} of one probability distribution per "
+            f"row, but row {row} {reason} ({bad_rows.size} invalid row(s) in "
+            f"total): {Z[row].tolist()}."
+        )
+    return Z
 
 
 def check_target(y, *, name):

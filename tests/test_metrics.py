@@ -6,6 +6,7 @@ hard labels, ``scipy.stats.entropy``, ``scipy.special.rel_entr``,
 probability rows.
 """
 
+import decimal
 import math
 
 import numpy as np
@@ -37,11 +38,15 @@ from sklearn.utils.estimator_checks import _NotAnArray
 
 from skxent import SoftmaxClassifier
 from skxent.metrics import (
+    calibration_error,
     cross_entropy,
+    cross_entropy_per_sample,
     entropy,
     get_scorer,
     js_divergence,
+    js_divergence_per_sample,
     kl_divergence,
+    kl_divergence_per_sample,
     neg_cross_entropy,
     neg_js_divergence,
     neg_kl_divergence,
@@ -1060,3 +1065,458 @@ def test_softmax_score_and_permutation_importance_with_such_array_likes(scoring,
     ]
     assert_allclose(importances[0], importances[1], rtol=1e-12)
     assert np.all(importances[1].mean(axis=1) > 0)  # every feature matters
+
+
+# --------------------------------------------------------------------------
+# Per-sample values.
+# --------------------------------------------------------------------------
+
+PER_SAMPLE = {
+    cross_entropy: cross_entropy_per_sample,
+    kl_divergence: kl_divergence_per_sample,
+    js_divergence: js_divergence_per_sample,
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_per_sample_values_match_scipy_row_by_row(dtype):
+    rng = np.random.default_rng(30)
+    P = random_proba(rng, 80, 4, dtype=dtype, alpha=0.5)
+    Q = random_proba(rng, 80, 4, dtype=dtype, alpha=0.5)
+    P[0] = [0.0, 1.0, 0.0, 0.0]
+    P64, Q64 = P.astype(np.float64), Q.astype(np.float64)
+
+    ce = cross_entropy_per_sample(P, Q)
+    kl = kl_divergence_per_sample(P, Q)
+    js = js_divergence_per_sample(P, Q)
+    for values in (ce, kl, js):
+        assert values.shape == (80,)
+        assert values.dtype == np.float64
+    assert_allclose(ce, -special.xlogy(P64, Q64).sum(axis=1), rtol=1e-12)
+    assert_allclose(kl, special.rel_entr(P64, Q64).sum(axis=1), rtol=1e-12, atol=1e-15)
+    # jensenshannon renormalizes rows: equal to the float32 row-sum rounding.
+    rtol = 1e-10 if dtype == np.float64 else 1e-5
+    js_scipy = jensenshannon(P64, Q64, axis=1) ** 2
+    assert_allclose(js, js_scipy, rtol=rtol, atol=1e-15)
+    assert_allclose(
+        js_divergence_per_sample(P, Q, base=2),
+        jensenshannon(P64, Q64, axis=1, base=2) ** 2,
+        rtol=rtol,
+        atol=1e-15,
+    )
+
+    y = random_labels(rng, 80, 4)
+    expected = clipped_cross_entropy_rows(one_hot(y, 4), Q)
+    assert_allclose(cross_entropy_per_sample(y, Q), expected, rtol=1e-12)
+    assert_allclose(kl_divergence_per_sample(y, Q), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_weighted_mean_of_per_sample_values_is_the_metric(metric):
+    rng = np.random.default_rng(31)
+    P = random_proba(rng, 60, 3)
+    Q = random_proba(rng, 60, 3)
+    y = random_labels(rng, 60, 3)
+    weights = rng.uniform(0, 2, size=60)
+    per_sample = PER_SAMPLE[metric]
+    for y_true in (P, y):
+        values = per_sample(y_true, Q)
+        assert_allclose(
+            np.average(values, weights=weights),
+            metric(y_true, Q, sample_weight=weights),
+            rtol=1e-12,
+        )
+        assert_allclose(values.mean(), metric(y_true, Q), rtol=1e-12)
+        assert_allclose(values.sum(), metric(y_true, Q, normalize=False), rtol=1e-12)
+        assert_allclose(per_sample(y_true, Q, base=2), values / math.log(2))
+    # 1-D positive-class probabilities, and labels naming the columns.
+    binary = random_proba(rng, 60, 2)
+    labels = np.array(["no", "yes"])[random_labels(rng, 60, 2)]
+    assert_allclose(
+        per_sample(labels, binary[:, 1]), per_sample(labels, binary), rtol=1e-12
+    )
+    assert_allclose(
+        per_sample(labels, binary[:, ::-1], labels=["yes", "no"]),
+        per_sample(labels, binary),
+        rtol=1e-15,
+    )
+
+
+PER_SAMPLE_BAD_INPUTS = {
+    name: case
+    for name, case in BAD_INPUTS.items()
+    if "sample_weight" not in case[2] and "normalize" not in case[2]
+}
+
+
+@pytest.mark.parametrize("per_sample", PER_SAMPLE.values(), ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    ("y_true", "y_proba", "kwargs", "message"),
+    list(PER_SAMPLE_BAD_INPUTS.values()),
+    ids=list(PER_SAMPLE_BAD_INPUTS),
+)
+def test_per_sample_bad_input(per_sample, y_true, y_proba, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        per_sample(y_true, y_proba, **kwargs)
+
+
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_a_single_number_is_the_weight_of_every_sample(metric):
+    # check_sample_weight documents it; the length check used to refuse it.
+    assert metric(GOOD_Y, GOOD_Q, sample_weight=2.5) == pytest.approx(
+        metric(GOOD_Y, GOOD_Q), rel=1e-15
+    )
+    assert metric(GOOD_P, GOOD_Q, sample_weight=2.0, normalize=False) == (
+        pytest.approx(2 * metric(GOOD_P, GOOD_Q, normalize=False), rel=1e-15)
+    )
+
+
+# --------------------------------------------------------------------------
+# Log-probability and logit inputs.
+# --------------------------------------------------------------------------
+
+INPUTS = ["log_proba", "logits"]
+
+
+def log_reference_rows(P, log_q, metric):
+    """Float64 NumPy reference of each divergence from ``log q``."""
+    P = P.astype(np.float64)
+    log_q = log_q.astype(np.float64)
+    q = np.exp(log_q)
+    if metric is cross_entropy:
+        return -(P * log_q).sum(axis=1)
+    if metric is kl_divergence:
+        with np.errstate(divide="ignore"):
+            log_p = np.where(P > 0, np.log(P), 0.0)
+        return (P * (log_p - log_q)).sum(axis=1)
+    M = (P + q) / 2
+    return (special.rel_entr(P, M) + special.rel_entr(q, M)).sum(axis=1) / 2
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_log_inputs_match_numpy_and_the_probability_path(metric, dtype):
+    rng = np.random.default_rng(32)
+    logits = (3 * rng.standard_normal((120, 5))).astype(dtype)
+    log_q = special.log_softmax(logits.astype(np.float64), axis=1)
+    Q = np.exp(log_q)
+    P = random_proba(rng, 120, 5, alpha=0.5)
+    y = random_labels(rng, 120, 5)
+    weights = rng.uniform(0, 2, size=120)
+    per_sample = PER_SAMPLE[metric]
+
+    for y_true, targets in ((P, P), (y, one_hot(y, 5))):
+        # The log-softmax of the caller's logits, computed in float64.
+        from_logits = per_sample(y_true, logits, input="logits")
+        assert_allclose(
+            from_logits,
+            log_reference_rows(targets, log_q, metric),
+            rtol=1e-12,
+            atol=1e-15,
+        )
+        # Log-probabilities in the caller's dtype are used as they are.
+        stored = log_q.astype(dtype)
+        from_log_proba = per_sample(y_true, stored, input="log_proba")
+        assert_allclose(
+            from_log_proba,
+            log_reference_rows(targets, stored, metric),
+            rtol=1e-12,
+            atol=1e-15,
+        )
+        # No value here is clipped: all three paths agree in float64.
+        assert_allclose(from_logits, per_sample(y_true, Q), rtol=1e-10, atol=1e-15)
+        assert_allclose(
+            metric(y_true, logits, input="logits", sample_weight=weights),
+            metric(y_true, Q, sample_weight=weights),
+            rtol=1e-10,
+        )
+
+
+def exact_log_softmax(row):
+    """The log-softmax of a row of floats to 50 digits, with ``decimal``."""
+    with decimal.localcontext() as context:
+        context.prec = 50
+        values = [decimal.Decimal(float(value)) for value in row]
+        high = max(values)
+        log_total = sum((value - high).exp() for value in values).ln()
+        return [(value - high) - log_total for value in values]
+
+
+def exact_divergence(p_row, log_q_row, metric):
+    """Cross-entropy, KL or Jensen-Shannon to 50 digits, from exact ``log q``."""
+    with decimal.localcontext() as context:
+        context.prec = 50
+        total = decimal.Decimal(0)
+        for p, log_q in zip(p_row, log_q_row, strict=True):
+            p = decimal.Decimal(float(p))
+            if metric is cross_entropy:
+                total -= p * log_q
+            elif metric is kl_divergence:
+                total += p * (p.ln() - log_q) if p > 0 else 0
+            else:
+                q = log_q.exp()
+                log_m = ((p + q) / 2).ln()
+                if p > 0:
+                    total += p * (p.ln() - log_m) / 2
+                total += q * (log_q - log_m) / 2
+        return float(total)
+
+
+# Rows where exp underflows (-1000, -800), where the top class is near 1
+# (1 - q_top of 1e-13 and 4e-18, below the rounding of q), and large logits.
+EXTREME_LOGITS = np.array(
+    [
+        [0.0, -1000.0, 5.0],
+        [-1000.0, 0.0, 0.0],
+        [800.0, -800.0, 0.0],
+        [30.0, 0.0, 0.0],
+        [1e6, 1e6 - 40, 1e6 - 45],
+        [-745.0, -700.0, -1e4],
+    ]
+)
+
+
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_extreme_logits_against_fifty_digit_references(metric):
+    y = np.array([1, 0, 1, 0, 0, 2])
+    P = np.array(
+        [
+            [0.2, 0.8, 0.0],
+            [0.5, 0.25, 0.25],
+            [0.0, 0.5, 0.5],
+            [1.0, 0.0, 0.0],
+            [0.999, 0.001, 0.0],
+            [0.1, 0.2, 0.7],
+        ]
+    )
+    exact = [exact_log_softmax(row) for row in EXTREME_LOGITS]
+    per_sample = PER_SAMPLE[metric]
+    # Jensen-Shannon of a one-hot target and q_top = 1 - d: the two terms of
+    # the top class, each about d / 2, cancel to O(d^2), so its value is
+    # exact to the rounding of those terms (as with probability input), not
+    # to relative precision.
+    atol = 2e-16 if metric is js_divergence else 1e-300
+    for y_true, targets in ((y, np.eye(3)[y]), (P, P)):
+        expected = [
+            exact_divergence(p, log_q, metric)
+            for p, log_q in zip(targets, exact, strict=True)
+        ]
+        from_logits = per_sample(y_true, EXTREME_LOGITS, input="logits")
+        assert_allclose(from_logits, expected, rtol=1e-14, atol=atol)
+        log_q = np.array([[float(v) for v in row] for row in exact])
+        from_log_proba = per_sample(y_true, log_q, input="log_proba")
+        assert_allclose(from_log_proba, expected, rtol=1e-13, atol=atol)
+
+
+def test_log_inputs_are_not_clipped_where_probabilities_are():
+    # The probability of class 1 is exp(-1000), 0 in float64: as a
+    # probability it is clipped to eps and costs -log(eps) = 36.04 nats.
+    logits = np.array([[0.0, -1000.0]])
+    eps = np.finfo(np.float64).eps
+    for metric in (cross_entropy, kl_divergence):
+        assert metric([1], logits, labels=[0, 1], input="logits") == 1000.0
+        assert metric([1], [[0.0, -1000.0]], labels=[0, 1], input="log_proba") == 1000.0
+        clipped = metric([1], special.softmax(logits, axis=1), labels=[0, 1])
+        assert clipped == pytest.approx(-math.log(eps), rel=1e-12)
+    # -800 lies below the smallest subnormal, exp(-745): exp then log gives
+    # -inf, the log input keeps every digit.
+    log_q = np.array([[-math.exp(-800.0), -800.0]])  # log1p(-exp(-800)), -800
+    assert np.exp(log_q[0, 1]) == 0.0
+    assert cross_entropy([1], log_q, labels=[0, 1], input="log_proba") == 800.0
+    assert cross_entropy([0], log_q, labels=[0, 1], input="log_proba") == math.exp(
+        -800.0
+    )
+
+
+def test_minus_infinity_is_a_probability_of_zero():
+    log_q = np.array([[0.0, -np.inf], [-np.inf, 0.0]])
+    P = np.array([[1.0, 0.0], [0.5, 0.5]])
+    assert_allclose(cross_entropy_per_sample(P, log_q, input="log_proba"), [0, np.inf])
+    assert_allclose(kl_divergence_per_sample(P, log_q, input="log_proba"), [0, np.inf])
+    assert_allclose(
+        js_divergence_per_sample(P, log_q, input="log_proba"),
+        js_divergence_per_sample(P, np.exp(log_q)),
+        rtol=1e-15,
+    )
+    assert cross_entropy_per_sample([0, 1], log_q, input="logits").tolist() == [0, 0]
+    # A sample of weight 0 is absent, even with an infinite divergence.
+    assert kl_divergence(P, log_q, input="log_proba", sample_weight=[1, 0]) == 0.0
+    assert kl_divergence(P, log_q, input="log_proba") == np.inf
+
+
+@pytest.mark.parametrize("metric", DIVERGENCES, ids=lambda m: m.__name__)
+def test_binary_one_dimensional_log_inputs(metric):
+    rng = np.random.default_rng(33)
+    z = 4 * rng.standard_normal(100)
+    z[:2] = [-1000.0, 40.0]
+    y = random_labels(rng, 100, 2)
+    P = random_proba(rng, 100, 2)
+    columns = np.column_stack([np.zeros(100), z])
+    # log_expit keeps log q_1 = -4.2e-18 at z = 40, which log_softmax rounds
+    # to 0 (and log(1 - exp(0)) is -inf).
+    log_q = np.column_stack([special.log_expit(-z), special.log_expit(z)])
+    for y_true in (y, P):
+        assert_allclose(
+            metric(y_true, z, input="logits"),
+            metric(y_true, columns, input="logits"),
+            rtol=1e-15,
+        )
+        # log(1 - exp(l)) is rebuilt to full precision from l alone.
+        assert_allclose(
+            metric(y_true, log_q[:, 1], input="log_proba"),
+            metric(y_true, log_q, input="log_proba"),
+            rtol=1e-13,
+        )
+    assert metric([1, 0], [0.0, -np.inf], input="log_proba") == pytest.approx(
+        metric([1, 0], [1.0, 0.0]), abs=1e-15
+    )
+
+
+@pytest.mark.parametrize("problem", ["binary", "multiclass"])
+def test_scorer_from_decision_function_and_predict_log_proba(
+    problem, iris, breast_cancer
+):
+    # The softmax of LogisticRegression's decision_function (binary: the
+    # sigmoid of its 1-D values) is its predict_proba.
+    X, y = breast_cancer if problem == "binary" else iris
+    model = scaled_logistic_regression().fit(X, y)
+    reference = sklearn_get_scorer("neg_log_loss")(model, X, y)
+    scorer = make_scorer(
+        kl_divergence,
+        response_method="decision_function",
+        greater_is_better=False,
+        input="logits",
+    )
+    assert_allclose(scorer(model, X, y), reference, rtol=1e-9)
+    log_proba = model.predict_log_proba(X)
+    assert_allclose(
+        -cross_entropy(y, log_proba, input="log_proba"), reference, rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("input", INPUTS)
+def test_probabilities_passed_as_log_probabilities_or_logits_are_refused(input):
+    # The trap behind pytorch#5282: KLDivLoss takes log-probabilities, and
+    # probabilities passed instead give a wrong, even negative, number.
+    message = rf"y_proba holds probabilities .* input='{input}' .* pass input='proba'"
+    for metric in [*DIVERGENCES, *PER_SAMPLE.values(), calibration_error]:
+        with pytest.raises(ValueError, match=message):
+            metric(GOOD_Y, GOOD_Q, input=input)
+        with pytest.raises(ValueError, match=message):
+            metric(GOOD_P, GOOD_Q.astype(np.float32), input=input)
+    # 1-D positive-class probabilities are refused as log-probabilities;
+    # as logits any real number is one.
+    with pytest.raises(ValueError, match=r"lie in \[0, 1\], as probabilities do"):
+        cross_entropy(GOOD_Y, GOOD_Q[:, 1], input="log_proba")
+    assert np.isfinite(cross_entropy(GOOD_Y, GOOD_Q[:, 1], input="logits"))
+
+
+def test_log_probabilities_and_logits_passed_as_probabilities_get_a_hint():
+    log_q = np.log(GOOD_Q)
+    for metric in [*DIVERGENCES, *PER_SAMPLE.values(), calibration_error]:
+        with pytest.raises(
+            ValueError,
+            match=r"negative probability .* logsumexp 0, .* pass input='log_proba'",
+        ):
+            metric(GOOD_Y, log_q)
+        with pytest.raises(ValueError, match="logits or decision_function values"):
+            metric(GOOD_Y, log_q + 1)
+        with pytest.raises(ValueError, match=r"input='log_proba' .*input='logits'"):
+            metric(GOOD_Y, log_q[:, 1])
+    # Rows of counts get the advice they had, without a hint.
+    with pytest.raises(ValueError, match="divide each row by its sum") as error:
+        cross_entropy(GOOD_Y, [[2.0, 8.0], [6.0, 4.0], [5.0, 5.0]])
+    assert "input=" not in str(error.value)
+
+
+LOG_BAD_INPUTS = {
+    "unnormalized log-probabilities": (
+        np.log(GOOD_Q) + np.array([[0.0], [1e-6], [0.0]]),
+        "log_proba",
+        r"log-probabilities .* row 1 has logsumexp 1.0\d*e-06, not 0 .*"
+        r"pass input='logits' \(1 invalid",
+    ),
+    "nan log-probability": (
+        with_value(np.log(GOOD_Q), (2, 0), np.nan),
+        "log_proba",
+        "row 2 contains NaN or",
+    ),
+    "+inf logit": (with_value(GOOD_Q, (0, 1), np.inf), "logits", r"row 0 .* \+inf"),
+    "all -inf logits": (
+        with_value(GOOD_Q, (1, slice(None)), -np.inf),
+        "logits",
+        "row 1 is -inf everywhere",
+    ),
+    "all -inf log-probabilities": (
+        with_value(np.log(GOOD_Q), (1, slice(None)), -np.inf),
+        "log_proba",
+        "row 1 is -inf everywhere",
+    ),
+    "positive 1-D log-probability": (
+        [-0.1, 2.0, -0.5],
+        "log_proba",
+        "<= 0, but some are above 0",
+    ),
+    "nan 1-D log-probability": ([-0.1, np.nan, -0.5], "log_proba", "above 0 .or NaN"),
+    "nan 1-D logit": ([0.1, np.nan, -0.5], "logits", "row 1 contains NaN"),
+    "unknown input": (GOOD_Q, "probability", "input must be one of 'proba', "),
+    "input None": (GOOD_Q, None, "input must be one of"),
+}
+
+
+@pytest.mark.parametrize("metric", [*DIVERGENCES, *PER_SAMPLE.values()])
+@pytest.mark.parametrize(
+    ("y_proba", "input", "message"),
+    list(LOG_BAD_INPUTS.values()),
+    ids=list(LOG_BAD_INPUTS),
+)
+def test_bad_log_inputs_raise_a_value_error(metric, y_proba, input, message):
+    with pytest.raises(ValueError, match=message):
+        metric(GOOD_Y, y_proba, input=input)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, ">f8"])
+def test_log_probability_rows_are_judged_by_the_tolerance_of_their_dtype(dtype):
+    native = np.dtype(dtype).newbyteorder("=")
+    tolerance = math.sqrt(np.finfo(native).eps)
+    base = np.log(np.array([[0.3, 0.7], [0.5, 0.5]]))
+    near = (base + np.array([[tolerance / 4], [0.0]])).astype(dtype)
+    off = (base + np.array([[2 * tolerance], [0.0]])).astype(dtype)
+    value = cross_entropy([1, 0], near, input="log_proba")
+    expected = -(float(near[0, 1]) + float(near[1, 0])) / 2
+    assert value == pytest.approx(expected, rel=1e-12)  # used as given
+    with pytest.raises(ValueError, match=rf"row 0 has logsumexp .*{tolerance:.1e}"):
+        cross_entropy([1, 0], off, input="log_proba")
+    # Logits need no normalization at any precision.
+    assert np.isfinite(cross_entropy([1, 0], off, input="logits"))
+
+
+@pytest.mark.parametrize("input", INPUTS)
+def test_log_inputs_leave_callers_arrays_alone(input):
+    rng = np.random.default_rng(34)
+    for dtype in FLOAT_DTYPES:
+        scores = rng.standard_normal((30, 3))
+        scores[0, 0] = -np.inf  # a probability of 0
+        log_q = special.log_softmax(scores, axis=1).astype(dtype)
+        binary = np.log(rng.uniform(size=30)).astype(dtype)
+        arrays = [log_q, binary]
+        originals = [array.copy() for array in arrays]
+        for array in arrays:
+            array.flags.writeable = False
+        for metric in [*DIVERGENCES, calibration_error]:
+            metric(random_labels(rng, 30, 3), log_q, input=input)
+            metric(random_labels(rng, 30, 2), binary, input=input)
+        for array, original in zip(arrays, originals, strict=True):
+            assert array.dtype == original.dtype
+            np.testing.assert_array_equal(array, original)
+
+
+def test_log_inputs_take_pandas_and_array_likes():
+    log_q = np.log(GOOD_Q)
+    expected = kl_divergence(GOOD_Y, GOOD_Q)
+    assert kl_divergence(
+        GOOD_Y, pd.DataFrame(log_q), input="log_proba"
+    ) == pytest.approx(expected, rel=1e-14)
+    assert kl_divergence(
+        _NotAnArray(GOOD_Y), _NotAnArray(log_q), input="logits"
+    ) == pytest.approx(expected, rel=1e-14)
