@@ -43,6 +43,8 @@ def random_problem(rng, n_samples, n_classes, concentration=1.0):
 def reference_edges(confidences, weights, n_bins, strategy):
     if strategy == "uniform":
         return np.linspace(0.0, 1.0, n_bins + 1)
+    if np.lib.NumpyVersion(np.__version__) < "2.0.0":
+        pytest.skip("the reference's weighted np.quantile needs NumPy 2")
     quantiles = np.arange(n_bins + 1) / n_bins
     edges = np.quantile(confidences, quantiles, weights=weights, method="inverted_cdf")
     edges[0], edges[-1] = 0.0, 1.0
