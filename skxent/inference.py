@@ -69,7 +69,6 @@ from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
@@ -352,9 +351,7 @@ def coefficient_inference(
         dtype=_targets.FLOAT_DTYPES, multi_output=True,
     )  # fmt: skip
     targets = _fit_targets(estimator, y)
-    sample_weight = _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True
-    )
+    sample_weight = _targets.check_sample_weight(sample_weight, X.shape[0])
     if estimator.fit_intercept:
         _check_classes_present(targets, sample_weight, classes)
 

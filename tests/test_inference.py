@@ -530,7 +530,7 @@ def test_refuses_data_unlike_the_fit():
         coefficient_inference(clf, X, np.column_stack([proba, np.zeros(400)]))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         coefficient_inference(clf, X, y[:-1])
-    with pytest.raises(ValueError, match="at least one non-zero"):
+    with pytest.raises(ValueError, match="sample_weight sums to zero"):
         coefficient_inference(clf, X, y, sample_weight=np.zeros(400))
 
 
