@@ -10,15 +10,12 @@ the empirical distribution to the model, and the KL divergence
 import contextlib
 import math
 import sys
-import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import entr, log_softmax
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -26,6 +23,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skxent import _entropy_estimators
 from skxent._encoding import category_codes, native_byte_order, small_integer_range
 from skxent._kernels import counting as kernels
+from skxent._linear_loss import LinearSoftmaxLoss
+from skxent._objectives import OBJECTIVES
+from skxent._solvers import minimize
 from skxent._targets import check_sample_weight
 
 # Dirichlet pseudo-counts from the literature, given the number of categories K
@@ -246,52 +246,58 @@ def _some_values(values, limit=5):
 def _softmax_log_probabilities(targets, *, objective, tol, max_iter):
     """Fit one softmax model per target distribution with L-BFGS.
 
-    Minimizes ``sum_j H(p_j, softmax(z_j))`` (or ``KL(p_j || softmax(z_j))``,
-    which differs by the constant ``H(p_j)``) over the logits ``z_j``. Only
-    categories with positive target mass get a logit: for the others the
+    Minimizes ``objective`` between each target ``p_j`` and ``softmax(z_j)``
+    over the logits ``z_j``: the intercepts of a softmax model without
+    features, through the loss and solver of :class:`~skxent.SoftmaxClassifier`.
+    Only categories with positive target mass get a logit: for the others the
     infimum lies at logit ``-inf``, so their probability is set to exactly 0.
-    Returns the log-probabilities and the number of iterations.
+    Returns the log-probabilities and the largest number of iterations.
     """
-    supports = [np.flatnonzero(target) for target in targets]
-    offsets = np.cumsum([0] + [support.size for support in supports], dtype=np.intp)
-    flat_targets = np.concatenate(
-        [target[support] for target, support in zip(targets, supports, strict=True)]
-    )
-    constant = entr(flat_targets).sum() if objective == "kl_divergence" else 0.0
-    feature_losses = np.empty(len(targets))
-
-    def loss_and_gradient(logits):
-        gradient = np.empty_like(logits)
-        kernels.softmax_cross_entropy(
-            logits, flat_targets, offsets, feature_losses, gradient
-        )
-        return feature_losses.sum() - constant, gradient
-
-    # gtol bounds max_k |q_k - p_k|, the gap in probability. ftol=0 keeps the
-    # relative decrease of the loss (whose scale depends on the objective) from
-    # stopping the solver early; it still stops once the loss no longer changes
-    # in floating point, typically with every |q_k - p_k| below 1e-7.
-    result = minimize(
-        loss_and_gradient,
-        np.zeros(offsets[-1]),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 0.0},
-    )
-    if result.status == 1:
-        warnings.warn(
-            f"L-BFGS stopped after {result.nit} iterations (max_iter={max_iter}) "
-            f"with a probability gap of {np.abs(result.jac).max():.1e} > "
-            f"tol={tol}; increase max_iter.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    log_probabilities = []
-    for j, (target, support) in enumerate(zip(targets, supports, strict=True)):
+    log_probabilities, n_iter = [], 0
+    for target in targets:
+        support = np.flatnonzero(target)
         log_q = np.full(target.size, -np.inf)
-        log_q[support] = log_softmax(result.x[offsets[j] : offsets[j + 1]])
+        log_q[support] = 0.0  # a single category has probability 1
+        if support.size > 1:
+            log_q[support], iterations = _fit_logits(
+                target[support], objective, tol, max_iter
+            )
+            n_iter = max(n_iter, iterations)
         log_probabilities.append(log_q)
-    return log_probabilities, result.nit
+    return log_probabilities, n_iter
+
+
+def _fit_logits(target, objective, tol, max_iter):
+    """``(log softmax(z), iterations)`` for the logits ``z`` that minimize
+    ``objective`` to the positive distribution ``target``."""
+    n_params = 1 if target.size == 2 else target.size
+    loss = LinearSoftmaxLoss(
+        np.zeros((1, 0)),
+        target[None, :],
+        np.ones(1),
+        objective=objective,
+        n_params=n_params,
+        fit_intercept=True,
+        l2_reg_strength=0.0,
+    )
+    # gtol bounds max_k |q_k - p_k|, the gap in probability.
+    params, _, n_iter, _ = minimize(
+        loss,
+        loss.initial_params(),
+        solver="lbfgs",
+        tol=tol,
+        max_iter=max_iter,
+        # The caller of CategoricalMLE.fit, through scikit-learn's fit
+        # context and _softmax_log_probabilities.
+        stacklevel=5,
+        # Near q = p the loss flattens below float64's resolution (a change of
+        # about gap**2) before a gap as small as the default tol=1e-10; the
+        # gap is then about 1e-8, and there are no features to scale.
+        warn_on_stall=False,
+    )
+    _, intercept = loss.unpack(params)
+    logits = np.concatenate([[0.0], intercept]) if n_params == 1 else intercept
+    return log_softmax(logits), n_iter
 
 
 class CategoricalMLE(DensityMixin, BaseEstimator):
@@ -335,10 +341,13 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         exact minimizer, so both give the same probabilities; the solver is
         there to show it. Categories with smoothed count zero get probability
         exactly zero without a logit (their optimal logit is ``-inf``).
-    objective : {"cross_entropy", "kl_divergence"}, default="cross_entropy"
+    objective : {"cross_entropy", "kl_divergence", "reverse_kl_divergence", \
+            "js_divergence"}, default="cross_entropy"
         The loss between the smoothed empirical distribution ``p`` and the
-        model ``q`` that ``"lbfgs"`` minimizes and ``loss_`` reports:
-        ``H(p, q)``, or ``KL(p || q) = H(p, q) - H(p)`` (same minimizer).
+        model ``q`` that ``"lbfgs"`` minimizes and ``loss_`` reports, one of
+        :class:`~skxent.SoftmaxClassifier`'s objectives: ``H(p, q)``, ``KL(p || q) =
+        H(p, q) - H(p)``, ``KL(q || p)`` or ``JS(p, q)``. Each is minimized
+        by ``q = p``, the closed form.
     handle_unknown : {"error", "zero"}, default="error"
         What ``score_samples`` does with a value that is not a category:
         raise a ``ValueError``, or give it probability zero (log-likelihood
@@ -373,7 +382,8 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         ``objective`` between the smoothed empirical distribution and the
         fitted one, per feature.
     n_iter_ : int
-        L-BFGS iterations (0 for the closed form).
+        L-BFGS iterations, the most any feature took (0 for the closed
+        form).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -411,7 +421,7 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
         ],
         "categories": [StrOptions({"auto"}), list],
         "solver": [StrOptions({"closed_form", "lbfgs"})],
-        "objective": [StrOptions({"cross_entropy", "kl_divergence"})],
+        "objective": [StrOptions(set(OBJECTIVES))],
         "handle_unknown": [StrOptions({"error", "zero"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -537,6 +547,7 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
             for counts, alpha in zip(scaled_counts, self.alpha_, strict=True)
         ]
 
+        objective = OBJECTIVES[self.objective]()
         if self.solver == "closed_form":
             self.probabilities_ = targets
             with np.errstate(divide="ignore"):
@@ -544,19 +555,15 @@ class CategoricalMLE(DensityMixin, BaseEstimator):
             self.n_iter_ = 0
         else:
             self.log_probabilities_, self.n_iter_ = _softmax_log_probabilities(
-                targets, objective=self.objective, tol=self.tol, max_iter=self.max_iter
+                targets, objective=objective, tol=self.tol, max_iter=self.max_iter
             )
             self.probabilities_ = [np.exp(log_q) for log_q in self.log_probabilities_]
 
         self.entropy_ = np.array([entr(q).sum() for q in self.probabilities_])
-        losses = []
-        for target, log_q in zip(targets, self.log_probabilities_, strict=True):
-            support = target > 0
-            cross_entropy = -float(target[support] @ log_q[support])
-            if self.objective == "kl_divergence":
-                losses.append(max(cross_entropy - entr(target).sum(), 0.0))
-            else:
-                losses.append(cross_entropy)
+        losses = [
+            objective.metric(target[None, :], q[None, :])
+            for target, q in zip(targets, self.probabilities_, strict=True)
+        ]
         self.loss_ = np.array(losses)
         return self
 

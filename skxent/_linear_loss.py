@@ -5,9 +5,10 @@ With logits ``z_i = W x_i + b`` (``W`` of shape ``(n_params, n_features)``),
 sample weights ``s_i`` summing to ``S`` and the per-sample loss ``l`` of an
 objective (see :mod:`skxent._objectives`), the minimized function is
 
-    F(W, b) = sum_i s_i l(p_i, softmax(z_i)) / S + c + ||W||_F^2 / (2 C S),
+    F(W, b) = sum_i s_i [l(p_i, q_i) - beta H(q_i)] / S + c + ||W||_F^2 / (2 C S),
 
-the scaling of scikit-learn's ``LogisticRegression``: the intercept is not
+with ``q_i = softmax(z_i)`` and the entropy penalty ``beta``; the scaling
+is that of scikit-learn's ``LogisticRegression``: the intercept is not
 penalized, ``C = inf`` means no penalty and ``c`` is the objective's constant.
 The parameter vector is ``W.ravel()`` followed by ``b`` when fitted.
 """
@@ -25,20 +26,20 @@ class LinearSoftmaxLoss:
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features), float32/64
     targets : ndarray of shape (n_samples, n_classes) or (n_samples,)
-        What the objective's kernels read (probabilities or their logs), in
-        the dtype of ``X``, of which a class-major copy is kept (the caller
-        may drop its own); or, for hard labels with ``FORWARD``, the integer
-        class of each sample.
+        Validated probability rows in the dtype of ``X``, or the integer
+        class of each sample; the loss keeps what the objective's kernels
+        read (class-major), so the caller may drop its own.
     sample_weight : ndarray of shape (n_samples,), float64
-    kind : int
-        The kernel family (``FORWARD`` or ``REVERSE_KL``).
-    constant : float
-        Added to the value (the objective's ``c``).
+    objective : skxent._objectives.Objective
+        Which has checked ``targets``.
     n_params : int
         Logit rows: ``n_classes``, or 1 for binary problems.
     fit_intercept : bool
     l2_reg_strength : float
         ``1 / (C S)``.
+    entropy_penalty : float, default=0.0
+        ``beta``: the objective minus ``beta`` times the weighted mean
+        prediction entropy.
     n_threads : int, default=1
         Row shares the kernels split the work into, one per thread.
     """
@@ -49,40 +50,40 @@ class LinearSoftmaxLoss:
         targets,
         sample_weight,
         *,
-        kind,
-        constant,
+        objective,
         n_params,
         fit_intercept,
         l2_reg_strength,
+        entropy_penalty=0.0,
         n_threads=1,
     ):
         self.X = X
         self.sample_weight = sample_weight
-        self.kind = kind
-        self.constant = constant
         self.n_params = n_params
         self.fit_intercept = fit_intercept
         self.l2_reg_strength = l2_reg_strength
         self.n_threads = n_threads
+        self.constant = objective.constant(targets, sample_weight)
+        self._objective = objective.kernel(entropy_penalty)
         self._weight_sum = float(sample_weight.sum())
-        # The kernels read targets and probabilities class-major; see
-        # skxent._kernels.softmax for the empty placeholders.
         n_classes = max(n_params, 2)
-        if targets.ndim == 1 and kind != kernels.FORWARD:
-            raise ValueError("Class codes stand for one-hot targets: FORWARD only.")
-        if targets.ndim == 1:
-            self._labels = np.asarray(targets, dtype=np.intp)
-            self._targets_t = np.empty((n_classes, 0), dtype=X.dtype)
-        else:
-            self._labels = np.empty(0, dtype=np.intp)
-            self._targets_t = np.ascontiguousarray(targets.T)
+        values, labels = objective.kernel_targets(targets, X.dtype, n_classes)
+        self._targets = kernels.Targets(values, labels, sample_weight)
         # Probabilities are stored only once Hessian-vector products ask for
         # them: the gradient pass then writes n_samples * n_classes more.
         self._proba = np.empty((n_classes, 0), dtype=X.dtype)
         self._proba_at = None
-        self._layout = "csr" if sp.issparse(X) else "dense"
-        if self._layout == "csr":
+        if sp.issparse(X):
             _check_column_indices(X)
+            self._X = kernels.CSRMatrix(X.data, X.indices, X.indptr)
+            self._pass = kernels.csr_pass
+        else:
+            self._X, self._pass = X, kernels.dense_pass
+
+    @property
+    def dtype(self):
+        """The dtype of ``X``, in which the kernels compute."""
+        return self.X.dtype
 
     @property
     def n_coef(self):
@@ -115,36 +116,26 @@ class LinearSoftmaxLoss:
         relative to the first class's, whose logit is then 0: one row fewer
         to multiply with ``X``. The first class's part is minus the sum of
         the others': a sample's logit gradient sums to 0 over the classes,
-        and so does its Hessian times any direction. (Sparse rows cost per
-        register of classes, not per class: there one row fewer rarely saves
-        anything.)
+        and so does its Hessian times any direction.
         """
         coef, intercept = self._split(params)
-        relative = self.n_params > 1 and self._layout != "csr"
+        # Sparse rows cost per register of classes, not per class: there one
+        # row fewer rarely saves anything.
+        relative = self.n_params > 1 and not sp.issparse(self.X)
         if relative:
             coef, intercept = coef[1:] - coef[0], intercept[1:] - intercept[0]
-        loss, part_coef, part_intercept = self._layout_pass(
-            coef.astype(self.X.dtype, copy=False), intercept, hessian_product
+        loss, part_coef, part_intercept = self._pass(
+            self._X,
+            kernels.LinearModel(coef.astype(self.X.dtype, copy=False), intercept),
+            self._targets,
+            self._objective,
+            self._proba,
+            kernels.PassMode(hessian_product, self.n_threads),
         )
         if relative:
             part_coef = _with_first_class(part_coef)
             part_intercept = _with_first_class(part_intercept)
         return loss, part_coef, part_intercept
-
-    def _layout_pass(self, coef, intercept, hessian_product):
-        """:meth:`_data_pass` for the layout of ``X``, on the coefficients
-        and intercepts the kernels take."""
-        X = self.X
-        shared = (
-            self._targets_t, self._labels, self.sample_weight, self.kind,
-            self._proba, hessian_product, self.n_threads,
-        )  # fmt: skip
-        if self._layout == "dense":
-            return kernels.dense_pass(X, coef, intercept, *shared)
-        return kernels.csr_pass(
-            X.data, X.indices, X.indptr, np.ascontiguousarray(coef.T),
-            intercept, *shared,
-        )  # fmt: skip
 
     def _scaled(self, params, part_coef, part_intercept):
         """Gradient (or Hessian-vector product) of ``F`` in float64 from the

@@ -1,54 +1,127 @@
-"""Training objectives of :class:`~skxent.SoftmaxClassifier`.
+"""The objectives of skxent's estimators, in one registry.
 
 Each objective compares per-sample target distributions ``p_i`` with the
 model's ``q_i = softmax(z_i)`` and is averaged with sample weights ``s_i``:
-``L = sum_i s_i l(p_i, q_i) / sum_i s_i``. An objective turns validated
-targets into what the kernels read and says which kernel family computes
-``l``, its gradient and its Hessian-vector product in the logits ``z``.
+``L = sum_i s_i l(p_i, q_i) / sum_i s_i``. An objective is one class here
+(registered in :data:`OBJECTIVES` by :func:`register`): its formula in the
+docstring, which targets it takes, its constant and parameters, the metric
+that computes the same value independently, and its *kernel type*, whose
+block kernels in :mod:`skxent._kernels.objective_blocks` compute ``l``, its
+gradient and its Hessian-vector product in the logits ``z``. Adding an
+objective means adding that class and its block kernels; the estimators, the
+solvers and the generic tests take it from the registry.
 
 Targets are rows of probabilities, shape ``(n_samples, n_classes)``, or, for
 hard labels, the integer class of each sample, shape ``(n_samples,)``: the
-one-hot rows they stand for would be read on every evaluation for nothing.
-Validation accepts rows whose mass ``m_i = sum_k p_ik`` is 1 only within
-``sqrt(eps)`` of their dtype (3.5e-4 in float32); each objective is the one
-of the rows as given, mass included, never of renormalized rows.
+one-hot rows they stand for would be read on every evaluation for nothing
+where the kernels take class codes. Validation accepts rows whose mass
+``m_i = sum_k p_ik`` is 1 only within ``sqrt(eps)`` of their dtype (3.5e-4
+in float32); each objective is the one of the rows as given, mass included,
+never of renormalized rows.
 """
 
 import numpy as np
 
+from skxent import metrics
 from skxent._kernels import divergence as divergence_kernels
-from skxent._kernels import softmax as softmax_kernels
+from skxent._kernels import objective_blocks
+
+OBJECTIVES = {}
+"""Objective classes by name, in registration order."""
 
 
-class CrossEntropy:
-    """Cross-entropy ``l_i = H(p_i, q_i) = -sum_k p_ik log q_ik``.
+def register(objective):
+    """Class decorator: add ``objective`` to :data:`OBJECTIVES`."""
+    OBJECTIVES[objective.name] = objective
+    return objective
 
-    With the row mass ``m_i = sum_k p_ik``, ``l_i = m_i logsumexp(z_i) -
-    p_i . z_i``: gradient in the logits ``m_i q_i - p_i``, Hessian-vector
-    product ``H_i d = m_i (q_i * d - q_i (q_i . d))``. With one-hot targets
-    (``m_i = 1``) this is the negative log-likelihood of multinomial logistic
-    regression.
+
+class Objective:
+    """What every objective defines (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+        The estimators' ``objective`` parameter value.
+    kernel_type : type
+        A named tuple registered in ``objective_blocks.BLOCK_KERNELS``; its
+        first field is ``entropy_penalty``, the others are :meth:`parameters`.
+    kernel_reads_labels : bool
+        Whether the kernels take class codes; if not, hard labels are handed
+        to them as one-hot rows.
+    convex : bool
+        Whether ``l`` is convex in the logits; for objectives that are not,
+        every solver is tested to reach one stationary point from the
+        default start.
     """
 
-    name = "cross_entropy"
-    kernel_kind = softmax_kernels.FORWARD
-
-    def kernel_targets(self, targets, dtype):
-        """Array the kernels read for ``targets``: the probabilities in
-        ``dtype``, or the classes as they are."""
-        if targets.ndim == 1:
-            return targets
-        return targets.astype(dtype, copy=False)
+    name = None
+    kernel_type = None
+    kernel_reads_labels = False
+    convex = True
 
     def check_targets(self, targets, classes):
         """Raise a ``ValueError`` if the objective cannot be evaluated on
         ``targets`` (whose columns, or codes, follow ``classes``)."""
 
+    def parameters(self):
+        """The values of the kernel type's fields after ``entropy_penalty``."""
+        return ()
+
+    def kernel(self, entropy_penalty=0.0):
+        """The kernel-type instance the pass kernels take."""
+        return self.kernel_type(float(entropy_penalty), *self.parameters())
+
+    def kernel_values(self, probabilities):
+        """What the kernels read of validated probability rows (in their
+        dtype): the probabilities themselves by default."""
+        return probabilities
+
+    def kernel_targets(self, targets, dtype, n_classes):
+        """``(values, labels)`` for the kernels (see
+        ``skxent._kernels.softmax.Targets``): class-major values in
+        ``dtype`` and empty labels, or, for class codes the kernels read,
+        values without columns and the codes."""
+        if targets.ndim == 1 and self.kernel_reads_labels:
+            return np.empty((n_classes, 0), dtype=dtype), targets.astype(np.intp)
+        if targets.ndim == 1:
+            targets = np.eye(n_classes, dtype=dtype)[targets]
+        values = self.kernel_values(targets.astype(dtype, copy=False))
+        return np.ascontiguousarray(values.T), np.empty(0, dtype=np.intp)
+
     def constant(self, targets, sample_weight):
         """Value added to the kernels' weighted mean loss."""
         return 0.0
 
+    def metric(self, y_true, y_proba, sample_weight=None):
+        """The weighted mean loss by :mod:`skxent.metrics`, independently of
+        the kernels: ``y_true`` labels or probability rows, ``y_proba`` rows
+        with their columns in the same order."""
+        raise NotImplementedError
 
+
+@register
+class CrossEntropy(Objective):
+    """Cross-entropy ``l_i = H(p_i, q_i) = -sum_k p_ik log q_ik``.
+
+    With the row mass ``m_i = sum_k p_ik``, ``l_i = m_i logsumexp(z_i) -
+    p_i . z_i``: gradient in the logits ``m_i q_i - p_i``, Hessian-vector
+    product ``H_i d = m_i (q_i * d - q_i (q_i . d))``. Convex. With one-hot
+    targets (``m_i = 1``) this is the negative log-likelihood of multinomial
+    logistic regression.
+    """
+
+    name = "cross_entropy"
+    kernel_type = objective_blocks.CrossEntropyKernel
+    kernel_reads_labels = True
+
+    def metric(self, y_true, y_proba, sample_weight=None):
+        return metrics.cross_entropy(
+            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
+        )
+
+
+@register
 class KLDivergence(CrossEntropy):
     """Kullback-Leibler divergence ``l_i = KL(p_i || q_i) = H(p_i, q_i) - H(p_i)``.
 
@@ -68,26 +141,33 @@ class KLDivergence(CrossEntropy):
         )
         return -float(np.average(entropies, weights=sample_weight))
 
+    def metric(self, y_true, y_proba, sample_weight=None):
+        return metrics.kl_divergence(
+            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
+        )
 
-class ReverseKLDivergence:
+
+@register
+class ReverseKLDivergence(Objective):
     """Reverse (mode-seeking) KL divergence ``l_i = KL(q_i || p_i)``.
 
     ``l_i = sum_k q_ik a_ik`` with ``a_ik = log q_ik - log p_ik``. Gradient in
     the logits: ``q_ik (a_ik - l_i)``. Hessian-vector product:
-    ``(H_i d)_k = q_ik [(a_ik - l_i + 1)(d_k - q_i . d) - g_i . d]`` with ``g_i``
-    the gradient. These use ``sum_k q_ik = 1`` only: ``log p_i`` enters as a
-    constant shift of each class, so they hold for rows of any mass. Needs
-    strictly positive targets (``log p`` must be finite), and unlike the
-    forward objectives it is not convex in the logits.
+    ``(H_i d)_k = q_ik [c_ik e_ik - sum_j q_ij c_ij e_ij]`` with ``e_i = d -
+    q_i . d`` and ``c_ik = a_ik - l_i + 1``. These use ``sum_k q_ik = 1``
+    only: ``log p_i`` enters as a constant shift of each class, so they hold
+    for rows of any mass. Needs strictly positive targets (``log p`` must be
+    finite), and unlike the forward objectives it is **not convex** in the
+    logits.
     """
 
     name = "reverse_kl_divergence"
-    kernel_kind = softmax_kernels.REVERSE_KL
+    kernel_type = objective_blocks.ReverseKLKernel
+    convex = False
 
-    def kernel_targets(self, targets, dtype):
-        """Array the kernels read for ``targets`` (which passed
-        :meth:`check_targets`): the log-probabilities in ``dtype``."""
-        return np.log(targets).astype(dtype, copy=False)
+    def kernel_values(self, probabilities):
+        """The log-probabilities (the targets passed :meth:`check_targets`)."""
+        return np.log(probabilities)
 
     def check_targets(self, targets, classes):
         """Raise a ``ValueError`` unless every target probability is positive."""
@@ -112,11 +192,48 @@ class ReverseKLDivergence:
             "distribution, or use objective='kl_divergence'."
         )
 
-    def constant(self, targets, sample_weight):
-        return 0.0
+    def metric(self, y_true, y_proba, sample_weight=None):
+        # KL(q || p): the prediction in the target's place.
+        return metrics.kl_divergence(
+            y_proba, _as_rows(y_true, y_proba), sample_weight=sample_weight
+        )
 
 
-OBJECTIVES = {
-    objective.name: objective
-    for objective in (CrossEntropy, KLDivergence, ReverseKLDivergence)
-}
+@register
+class JensenShannonDivergence(Objective):
+    """Jensen-Shannon divergence ``l_i = JS(p_i, q_i)``.
+
+    ``JS(p, q) = (KL(p || m) + KL(q || m)) / 2`` with the mixture ``m = (p +
+    q) / 2``: symmetric, bounded by ``log 2`` and defined for targets with
+    zeros, hard labels included (the loss of noisy-label training). With
+    ``a_ik = log(2 q_ik / (p_ik + q_ik)) / 2 = dl_i/dq_ik``, the gradient in
+    the logits is ``q_ik (a_ik - q_i . a_i)``, and the Hessian-vector
+    product ``(H_i d)_k = q_ik [c_ik e_ik - sum_j q_ij c_ij e_ij]`` with
+    ``e_i = d - q_i . d`` and ``c_ik = a_ik - q_i . a_i + p_ik / (2 (p_ik +
+    q_ik))``, for rows of any mass. Its minimizer is not that of
+    cross-entropy (for soft targets a linear model cannot reach), and it is
+    **not convex** in the logits: it flattens for predictions far from the
+    target, which is what makes it robust to wrong labels.
+    """
+
+    name = "js_divergence"
+    kernel_type = objective_blocks.JensenShannonKernel
+    convex = False
+
+    def metric(self, y_true, y_proba, sample_weight=None):
+        return metrics.js_divergence(
+            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
+        )
+
+
+def _column_labels(y_proba):
+    """The labels ``0..K-1`` of the columns of ``y_proba``."""
+    return np.arange(np.shape(y_proba)[1])
+
+
+def _as_rows(y_true, y_proba):
+    """``y_true`` as probability rows (one-hot for class codes ``0..K-1``)."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 2:
+        return y_true
+    return np.eye(np.shape(y_proba)[1])[y_true]

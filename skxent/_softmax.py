@@ -29,7 +29,7 @@ X_DTYPES = tuple(
 
 
 class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
-    """Softmax (multinomial logistic) regression trained on CE, KL or reverse KL.
+    """Softmax (multinomial logistic) regression trained on CE, KL, reverse KL or JS.
 
     Minimizes, over the coefficients ``W`` and intercepts ``b``,
 
@@ -48,16 +48,28 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    objective : {"cross_entropy", "kl_divergence", "reverse_kl_divergence"}, \
-            default="cross_entropy"
-        Per-sample loss ``l(p, q)``: ``H(p, q)``, ``KL(p || q)`` or
-        ``KL(q || p)``. Reverse KL needs strictly positive targets: use
-        ``label_smoothing > 0`` with hard labels.
+    objective : {"cross_entropy", "kl_divergence", "reverse_kl_divergence", \
+            "js_divergence"}, default="cross_entropy"
+        Per-sample loss ``l(p, q)``: ``H(p, q)``, ``KL(p || q)``,
+        ``KL(q || p)`` or the Jensen-Shannon divergence ``JS(p, q)``. The
+        first two are convex in the coefficients and share one minimizer;
+        reverse KL (mode-seeking) and Jensen-Shannon (bounded, robust to
+        wrong labels) are not convex, and the solvers reach a stationary
+        point from the default start. Reverse KL needs strictly positive
+        targets: use ``label_smoothing > 0`` with hard labels.
     C : float, default=1.0
         Inverse regularization strength, as in ``LogisticRegression``;
         ``np.inf`` means no penalty.
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
+    entropy_penalty : float >= 0, default=0.0
+        ``beta``: subtracts ``beta`` times the weighted mean entropy of the
+        predictions, ``H(q_i)``, from the objective (the confidence penalty of
+        Pereyra et al., 2017), whatever the objective; ``loss_`` and
+        ``loss_curve_`` include it. The objective is then **not convex**: the
+        solvers reach a stationary point from the default start (all the
+        same one in skxent's tests). The target entropy is still a constant,
+        so cross-entropy and KL divergence keep one minimizer.
     label_smoothing : float in [0, 1), default=0.0
         Targets become ``(1 - label_smoothing) p + label_smoothing / K``, for
         hard and soft targets alike.
@@ -82,7 +94,12 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         time in its own bookkeeping, and ``"newton-cg"`` is often faster (see
         :ref:`performance`).
     tol : float, default=1e-4
-        Stopping tolerance (see :func:`skxent._solvers.minimize`).
+        Stopping tolerance. ``"lbfgs"`` stops when the largest absolute
+        gradient entry is at most ``tol`` (as ``LogisticRegression`` does)
+        or when the objective's relative decrease falls below the rounding
+        of its evaluation in the dtype of ``X``; ``"newton-cg"`` when the
+        mean absolute Newton step is at most ``tol``; ``"trust-ncg"`` when
+        the gradient norm is at most ``tol``.
     max_iter : int, default=100
         Maximum solver iterations; a ``ConvergenceWarning`` when reached.
     warm_start : bool, default=False
@@ -140,6 +157,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         # closed="right" admits np.inf: no penalty, as in LogisticRegression.
         "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
+        "entropy_penalty": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "classes": ["array-like", None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -161,6 +179,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         *,
         C=1.0,
         fit_intercept=True,
+        entropy_penalty=0.0,
         label_smoothing=0.0,
         classes=None,
         class_weight=None,
@@ -174,6 +193,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.objective = objective
         self.C = C
         self.fit_intercept = fit_intercept
+        self.entropy_penalty = entropy_penalty
         self.label_smoothing = label_smoothing
         self.classes = classes
         self.class_weight = class_weight
@@ -212,30 +232,28 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         classes, targets, sample_weight = self._targets(X, y, sample_weight)
         objective = OBJECTIVES[self.objective]()
         objective.check_targets(targets, classes)
-        n_params = 1 if classes.size == 2 else classes.size
-        weight_sum = sample_weight.sum()
         loss = LinearSoftmaxLoss(
             X,
-            objective.kernel_targets(targets, X.dtype),
+            targets,
             sample_weight,
-            kind=objective.kernel_kind,
-            constant=objective.constant(targets, sample_weight),
-            n_params=n_params,
+            objective=objective,
+            n_params=1 if classes.size == 2 else classes.size,
             fit_intercept=self.fit_intercept,
-            l2_reg_strength=1.0 / (self.C * weight_sum),
+            l2_reg_strength=1.0 / (self.C * sample_weight.sum()),
+            entropy_penalty=self.entropy_penalty,
         )
         del targets  # the loss keeps a class-major copy; free this one first
         with compute_threads(self.n_jobs) as n_threads:
             loss.n_threads = n_threads
             params, loss_value, n_iter, curve = minimize(
-                loss.loss_gradient,
-                loss.hessp,
+                loss,
                 self._initial_params(loss),
                 solver=self.solver,
                 tol=self.tol,
                 max_iter=self.max_iter,
                 verbose=self.verbose,
-                data_eps=np.finfo(X.dtype).eps,
+                # The caller of fit, through scikit-learn's fit context.
+                stacklevel=3,
             )
         coef, intercept = loss.unpack(params)
         self.classes_ = classes

@@ -1,5 +1,6 @@
-"""The scipy driver: minimize a smooth objective given as value-and-gradient
-(and a Hessian-vector product for the Newton-type solvers)."""
+"""The scipy driver of skxent's estimators: minimize a smooth objective given
+as value-and-gradient (and a Hessian-vector product for the Newton-type
+solvers)."""
 
 import warnings
 
@@ -12,10 +13,11 @@ EPS64 = float(np.finfo(np.float64).eps)
 
 
 def minimize(
-    loss_gradient, hessp, x0, *, solver, tol, max_iter, verbose=0, data_eps=EPS64
+    loss, x0, *, solver, tol, max_iter, verbose=0, stacklevel=3, warn_on_stall=True
 ):
-    """Minimize with one of :data:`SOLVERS`; warn if it stops before ``tol``
-    is met (at ``max_iter``, or when the objective stops decreasing).
+    """Minimize ``loss`` (a :class:`~skxent._linear_loss.LinearSoftmaxLoss`)
+    with one of :data:`SOLVERS`; warn if it stops before ``tol`` is met (at
+    ``max_iter``, or when the objective stops decreasing).
 
     Stopping rules, per solver: ``"lbfgs"`` stops when the largest absolute
     gradient entry is at most ``tol`` (scikit-learn's ``LogisticRegression``
@@ -25,6 +27,9 @@ def minimize(
     Newton step is at most ``tol``; ``"trust-ncg"`` when the gradient norm is
     at most ``tol``. ``max_iter=0`` runs no iteration (scipy's L-BFGS-B and
     trust-ncg would take one step) and warns, as ``LogisticRegression`` does.
+    ``stacklevel`` is that of the warning for the caller of ``minimize``.
+    With ``warn_on_stall=False`` only ``max_iter`` warns, not an objective
+    that stopped decreasing in floating point.
 
     Returns
     -------
@@ -35,9 +40,11 @@ def minimize(
     curve : list of float
         The objective after each iteration.
     """
+    stacklevel += 2  # for the warning's caller, through _warn_unconverged
+    data_eps = float(np.finfo(loss.dtype).eps)
     if max_iter == 0:
-        value, _ = loss_gradient(x0)
-        _warn_unconverged(solver, 0, tol, "max_iter=0", "increase max_iter")
+        value, _ = loss.loss_gradient(x0)
+        _warn_unconverged(solver, 0, tol, "max_iter=0", "increase max_iter", stacklevel)
         return x0, float(value), 0, []
     curve = []
 
@@ -64,16 +71,16 @@ def minimize(
         method, options, extra = (
             "Newton-CG",
             {"maxiter": max_iter, "xtol": tol},
-            {"hessp": hessp},
+            {"hessp": loss.hessp},
         )
     else:
         method, options, extra = (
             "trust-ncg",
             {"maxiter": max_iter, "gtol": tol},
-            {"hessp": hessp},
+            {"hessp": loss.hessp},
         )
     result = scipy.optimize.minimize(
-        loss_gradient,
+        loss.loss_gradient,
         x0,
         method=method,
         jac=True,
@@ -81,26 +88,25 @@ def minimize(
         options=options,
         **extra,
     )
-    if not result.success:
+    stalled = result.nit < max_iter
+    if not result.success and (warn_on_stall or not stalled):
         # Near the optimum the objective can stop decreasing in floating point
         # before a very small tol is met; more iterations would not help then.
         advice = (
             "increase max_iter, scale the features (e.g. with StandardScaler) or "
             "loosen tol"
-            if result.nit >= max_iter
+            if not stalled
             else "the objective stopped decreasing in floating point; loosen tol "
             "or scale the features (e.g. with StandardScaler)"
         )
-        _warn_unconverged(solver, result.nit, tol, result.message, advice)
+        _warn_unconverged(solver, result.nit, tol, result.message, advice, stacklevel)
     return result.x, float(result.fun), int(result.nit), curve
 
 
-def _warn_unconverged(solver, n_iter, tol, reason, advice):
-    # stacklevel 5: the caller of the estimator's fit (through minimize and
-    # scikit-learn's fit context).
+def _warn_unconverged(solver, n_iter, tol, reason, advice, stacklevel):
     warnings.warn(
         f"{solver} stopped after {n_iter} iterations without reaching "
         f"tol={tol} ({reason}): {advice}.",
         ConvergenceWarning,
-        stacklevel=5,
+        stacklevel=stacklevel,
     )

@@ -5,29 +5,27 @@ and predicted probabilities ``q_i = softmax(z_i)``. With ``n_params`` logit rows
 equal to ``n_classes - 1`` (binary problems) the first class is the reference
 with logit fixed at 0, as in scikit-learn's binary ``LogisticRegression``.
 
-Per-sample objectives and their gradients with respect to the logits, for a
-target distribution ``p_i`` and sample weight ``s_i``:
+The per-sample loss ``l_i`` of the objective, its gradient in the logits and
+its Hessian-vector products are the objective's block kernels
+(:mod:`.objective_blocks`); these kernels compute the softmax they need and
+everything around it: ``sum_i s_i l_i`` with the sample weights ``s_i``, and
+``G = sum_i s_i (dl_i/dz_i) x_i^T`` (and the intercept gradient), in one pass
+over ``X``. Each thread takes a contiguous share of the rows and walks it in
+blocks small enough to stay in cache, computing the block's logits, its
+softmax and its gradient contribution before moving on. Each thread
+accumulates into its own slice of the output buffers, summed at the end, so no
+two threads write the same memory. The share count is the ``n_threads`` of the
+pass rather than Numba's thread count, which keeps results reproducible for a
+given ``n_threads``. The parallel loop only hands each share to a serial
+function: Numba's parallel lowering is the slowest part of compiling a kernel,
+and it grows with the loop body. Dense products go to BLAS (``np.dot`` on a
+block); it is very hard to beat BLAS GEMM, and it must run single-threaded
+here since the kernel owns the threads.
 
-- ``FORWARD`` (cross-entropy; KL(p || q) differs by the constant H(p)):
-  ``l_i = -sum_k p_ik log q_ik``, ``dl_i/dz_i = m_i q_i - p_i`` with the row
-  mass ``m_i = sum_k p_ik`` (1 for hard labels; soft targets are accepted
-  with ``|m_i - 1|`` up to ``sqrt(eps)``, 3.5e-4 in float32, which the
-  gradient must not ignore).
-- ``REVERSE_KL``, with ``a_ik = log q_ik - log p_ik``:
-  ``l_i = sum_k q_ik a_ik``, ``dl_i/dz_ik = q_ik (a_ik - l_i)``, for any
-  mass (the derivation uses only ``sum_k q_ik = 1``).
-
-The kernels compute ``sum_i s_i l_i`` and ``G = sum_i s_i (dl_i/dz_i) x_i^T``
-(and the intercept gradient) in one pass over ``X``: each thread takes a
-contiguous share of the rows and walks it in blocks small enough to stay in
-cache, computing the block's logits, its softmax and its gradient contribution
-before moving on. Each thread accumulates into its own slice of the output
-buffers, summed at the end, so no two threads write the same memory. The
-share count is the ``n_threads`` argument rather than Numba's thread count,
-which keeps results reproducible for a given ``n_threads``.
-Dense products go to BLAS (``np.dot`` on a block); it is very hard to beat
-BLAS GEMM, and it must run single-threaded here since the kernel owns the
-threads.
+Arguments travel in named tuples (:data:`LinearModel`, :data:`Targets`,
+:data:`PassMode`, :data:`CSRMatrix`, and the objective's kernel type): passed
+in the wrong order, a pass fails to compile instead of computing something
+else.
 
 The softmax works class-major: a block's logits arrive sample-major,
 ``(rows, n_params)``, from the products, and is transposed (a loop of its
@@ -44,74 +42,43 @@ of ``n_params`` coefficients is gathered (and, for the gradient, a row of
 length known only at run time, are too short for the compiler's vectorized
 loops, so these kernels keep them in SIMD registers (:mod:`.lanes`).
 
-Hard labels are passed as the class of each sample (``labels``) with an empty
-target matrix, and probabilities are stored only when ``proba`` has columns:
-for L-BFGS, which never asks for Hessian-vector products, a pass over
+Hard labels are passed as the class of each sample (``Targets.labels``) with
+an empty target matrix, and probabilities are stored only when ``proba`` has
+columns: for L-BFGS, which never asks for Hessian-vector products, a pass over
 C-contiguous or CSR ``X`` then reads ``X``, the labels and the weights, and
 writes nothing per sample.
 """
+
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
 from numba.extending import overload
 
-from skxent._kernels import lanes
+from skxent._kernels import lanes, objective_blocks
+from skxent._kernels.loops import add, dot, fill, sum_of, sum_shares
 from skxent._kernels.vector_math import bits_dtype, exp_nonpositive, log_positive
 
-FORWARD = 0
-REVERSE_KL = 1
+LinearModel = namedtuple("LinearModel", ["coef", "intercept"])
+"""Coefficients ``(n_params, n_features)`` in the dtype of ``X`` and float64
+intercepts ``(n_params,)``: the model, or a direction for Hessian-vector
+products."""
+
+Targets = namedtuple("Targets", ["values", "labels", "weights"])
+"""What the objective reads per sample: ``values``, class-major ``(n_classes,
+n_samples)`` in the dtype of ``X`` (probabilities, or what the objective
+makes of them), or without columns for hard labels; ``labels``, the class of
+each sample for hard labels, else empty; ``weights``, float64."""
+
+PassMode = namedtuple("PassMode", ["hessian_product", "n_threads"])
+"""Whether a pass computes Hessian-vector products instead of the loss and
+gradient, and the row shares it splits the work into (one per thread)."""
+
+CSRMatrix = namedtuple("CSRMatrix", ["data", "indices", "indptr"])
+"""A CSR matrix's arrays."""
 
 # Rows per cache block in dense kernels.
 BLOCK_ROWS = 128
-
-
-@njit(cache=True)
-def _fill(values, value):
-    """``values[:] = value``, as a loop: Numba compiles slice assignments into
-    general broadcasting code that takes seconds to compile."""
-    for i in range(values.shape[0]):
-        values[i] = value
-
-
-@njit(cache=True)
-def _add(total, values):
-    """``total += values`` for contiguous arrays of one shape, as a loop."""
-    total_flat, values_flat = total.reshape(-1), values.reshape(-1)
-    for i in range(total_flat.shape[0]):
-        total_flat[i] += values_flat[i]
-
-
-# Sums over the rows of a block may be taken in any order (reassociated),
-# which lets the compiler keep partial sums in vector lanes. Summed one after
-# the other, each addition waits for the previous one: with 10 classes that
-# took about 20 cycles a row, 8 % of a float32 pass. The order is fixed by the
-# compiled code, so results are reproducible on one machine.
-@njit(cache=True, fastmath={"reassoc"})
-def _sum(values):
-    """The float64 sum of a 1-D array."""
-    total = 0.0
-    for i in range(values.shape[0]):
-        total += values[i]
-    return total
-
-
-@njit(cache=True, fastmath={"reassoc", "contract"})
-def _dot(left, right):
-    """The float64 dot product of two 1-D arrays of one length."""
-    total = 0.0
-    for i in range(left.shape[0]):
-        total += left[i] * right[i]
-    return total
-
-
-@njit(cache=True)
-def _sum_shares(parts):
-    """``parts.sum(axis=0)`` for the per-thread buffers, in a fixed order and
-    as loops (Numba's axis sums, too, are slow to compile)."""
-    total = parts[0].copy()
-    for t in range(1, parts.shape[0]):
-        _add(total, parts[t])
-    return total
 
 
 @njit(cache=True)
@@ -133,69 +100,42 @@ def _transpose_add(block, intercept, out):
 @njit(cache=True)
 def _workspace(n_classes, like):
     """Scratch buffers of one thread for blocks of up to ``BLOCK_ROWS`` rows,
-    in the dtype of ``like``: two class-major blocks, the bit patterns
-    :mod:`.vector_math` works with, and five per-row statistics."""
+    in the dtype of ``like``: three class-major blocks, the bit patterns
+    :mod:`.vector_math` works with, and six per-row statistics."""
     size = n_classes * BLOCK_ROWS
     return (
         np.empty(size, dtype=like.dtype),
         np.empty(size, dtype=like.dtype),
+        np.empty(size, dtype=like.dtype),
         np.empty(size, dtype=bits_dtype(like)),
-        np.empty((5, BLOCK_ROWS), dtype=like.dtype),
+        np.empty((6, BLOCK_ROWS), dtype=like.dtype),
     )
-
-
-@njit(cache=True)
-def _row_mass(targets, start, out):
-    """``out[r] = sum_k targets[k, start + r]``, the mass of each target row
-    of a block."""
-    _fill(out, 0.0)
-    for k in range(targets.shape[0]):
-        p = targets[k, start : start + out.shape[0]]
-        for r in range(out.shape[0]):
-            out[r] += p[r]
 
 
 # NumPy's error model, as in .vector_math: the divisions stay vectorized.
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _block_loss_residual(
-    logits, intercept, targets, labels, weights, start, kind, proba, workspace, out
-):
-    """Softmax, weighted loss and logit gradient of one block of samples.
-
-    ``logits`` is the block's ``(rows, n_params)`` product with the
-    coefficients, without the intercept, as BLAS or a sparse row product
-    leaves it; ``out`` receives the weighted gradient in the logits (the
-    residual), class-major ``(n_params, rows)``. ``targets`` and ``proba``
-    are ``(n_classes, n_samples)``; the block covers their columns
-    ``start:start + rows``. ``targets`` holds probabilities for
-    ``FORWARD`` and log-probabilities for ``REVERSE_KL``; for hard labels
-    (``FORWARD`` only) it has no columns and ``labels`` holds the class of
-    each sample instead (else ``labels`` is empty). The block's probabilities
-    are written into ``proba`` unless it has no columns (only Hessian-vector
-    products read them). Returns the weighted loss sum.
+def _block_softmax(logits, intercept, workspace, n_classes):
+    """The :class:`~.objective_blocks.BlockSoftmax` of a block's
+    ``(rows, n_params)`` logits (without the intercept), in ``workspace``.
 
     Every inner loop runs over the rows of one class through 1-D views, so
     the compiler sees unit strides and vectorizes it, except the transpose
     (:func:`_transpose_add`).
     """
     rows, n_params = logits.shape
-    n_classes = proba.shape[0]
     offset = n_classes - n_params
-    stop = start + rows
-    shifted_flat, exp_flat, bits, stats = workspace
-    # Logits minus their row maximum: log q + log_sum, which the loops below
+    shifted_flat, exp_flat, _, bits, stats = workspace
+    # Logits minus their row maximum: log q + log_sum, which the objectives
     # take apart where they need log q rather than store it.
     shifted = shifted_flat[: n_classes * rows].reshape((n_classes, rows))
     exponentials = exp_flat[: n_classes * rows].reshape((n_classes, rows))
-    row_max, inverse_sum = stats[0, :rows], stats[1, :rows]
-    log_sum, row_loss, mass = stats[2, :rows], stats[3, :rows], stats[4, :rows]
-    weight = weights[start:stop]
+    row_max, inverse_sum, log_sum = stats[0, :rows], stats[1, :rows], stats[2, :rows]
+    dtype = logits.dtype.type
     # Shift by the largest logit (the reference class has logit 0) so that
     # exp cannot overflow.
-    _fill(row_max, 0.0 if offset else -np.inf)
+    fill(row_max, 0.0 if offset else -np.inf)
     if offset:
-        _fill(shifted[0], 0.0)
-    dtype = logits.dtype.type
+        fill(shifted[0], 0.0)
     _transpose_add(logits, intercept, shifted[offset:])
     for k in range(offset, n_classes):
         z = shifted[k]
@@ -206,7 +146,7 @@ def _block_loss_residual(
         for r in range(rows):
             z[r] -= row_max[r]
     exp_nonpositive(shifted_flat[: n_classes * rows], exp_flat, bits)
-    _fill(inverse_sum, 0.0)
+    fill(inverse_sum, 0.0)
     for k in range(n_classes):
         e = exponentials[k]
         for r in range(rows):
@@ -219,113 +159,93 @@ def _block_loss_residual(
         e = exponentials[k]
         for r in range(rows):
             e[r] *= inverse_sum[r]  # now q
-    q = exponentials
+    return objective_blocks.BlockSoftmax(shifted, log_sum, exponentials)
+
+
+@njit(cache=True)
+def _block_loss_residual(
+    logits, intercept, targets, objective, start, proba, workspace, out
+):
+    """Softmax, weighted loss and logit gradient of one block of samples.
+
+    ``logits`` is the block's ``(rows, n_params)`` product with the
+    coefficients, without the intercept, as BLAS or a sparse row product
+    leaves it; ``out`` receives the weighted gradient in the logits (the
+    residual), class-major ``(n_params, rows)``. ``targets.values`` and
+    ``proba`` are ``(n_classes, n_samples)``; the block covers their columns
+    ``start:start + rows``. The block's probabilities are written into
+    ``proba`` unless it has no columns (only Hessian-vector products read
+    them). Returns the weighted loss sum.
+    """
+    rows = logits.shape[0]
+    n_classes = proba.shape[0]
+    softmax = _block_softmax(logits, intercept, workspace, n_classes)
+    q = softmax.q
     if proba.shape[1]:
         for k in range(n_classes):
-            qk, stored = q[k], proba[k, start:stop]
+            qk, stored = q[k], proba[k, start : start + rows]
             for r in range(rows):
                 stored[r] = qk[r]
-    _fill(row_loss, 0.0)
-    if labels.shape[0]:
-        label = labels[start:stop]
-        for r in range(rows):
-            row_loss[r] = log_sum[r] - shifted[label[r], r]
-        for k in range(n_params):
-            qk, g = q[k + offset], out[k]
-            for r in range(rows):
-                hit = 1.0 if label[r] == k + offset else 0.0
-                g[r] = weight[r] * (qk[r] - hit)
-    elif kind == FORWARD:
-        for k in range(n_classes):
-            p, z = targets[k, start:stop], shifted[k]
-            for r in range(rows):
-                # A zero target contributes 0 even where log q = -inf.
-                log_q = z[r] - log_sum[r]
-                row_loss[r] -= p[r] * log_q if p[r] != 0.0 else 0.0
-        _row_mass(targets, start, mass)
-        for k in range(n_params):
-            p, qk, g = targets[k + offset, start:stop], q[k + offset], out[k]
-            for r in range(rows):
-                g[r] = weight[r] * (mass[r] * qk[r] - p[r])
-    else:
-        for k in range(n_classes):
-            log_p, qk, z = targets[k, start:stop], q[k], shifted[k]
-            for r in range(rows):
-                row_loss[r] += qk[r] * ((z[r] - log_sum[r]) - log_p[r])
-        for k in range(n_params):
-            log_p, qk = targets[k + offset, start:stop], q[k + offset]
-            z, g = shifted[k + offset], out[k]
-            for r in range(rows):
-                log_ratio = (z[r] - log_sum[r]) - log_p[r]
-                g[r] = weight[r] * qk[r] * (log_ratio - row_loss[r])
-    return _dot(weight, row_loss)
+    class_scratch = workspace[2][: n_classes * rows].reshape((n_classes, rows))
+    stats = workspace[4]
+    row_loss, row_scratch = stats[3, :rows], stats[4:, :rows]
+    objective_blocks.loss_residual(
+        objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+    )
+    if objective.entropy_penalty:
+        objective_blocks.add_entropy_penalty(
+            objective.entropy_penalty, softmax, targets.weights, start,
+            class_scratch, row_scratch, row_loss, out,
+        )  # fmt: skip
+    return dot(targets.weights[start : start + rows], row_loss)
 
 
 @njit(cache=True, fastmath={"contract"})
 def _block_hessp(
-    directions, intercept, targets, weights, start, kind, proba, workspace, out
+    directions, intercept, targets, objective, start, proba, workspace, out
 ):
     """Weighted Hessian-vector products of one block of samples, at ``proba``.
 
     ``directions`` is ``(rows, n_params)``: the logit directions ``d``
     without ``intercept``; ``out`` receives ``s_i H_i d``, class-major
     ``(n_params, rows)``. Other arguments as in :func:`_block_loss_residual`.
-
-    ``FORWARD``: ``H_i d = m (q * d - q (q . d))`` with the row mass ``m``.
-    ``REVERSE_KL``: ``(H_i d)_k = q_k [(a_k - l + 1)(d_k - q . d) - g . d]``
-    with ``g_k = q_k (a_k - l)``; classes whose probability underflowed to 0
-    contribute nothing.
     """
     rows, n_params = directions.shape
     n_classes = proba.shape[0]
     offset = n_classes - n_params
     stop = start + rows
-    _, gap_flat, _, stats = workspace
-    q_dot_d, row_loss, g_dot_d = stats[0, :rows], stats[1, :rows], stats[2, :rows]
-    mass = stats[3, :rows]
-    weight = weights[start:stop]
-    _transpose_add(directions, intercept, out)
-    _fill(q_dot_d, 0.0)
-    for k in range(n_params):
-        d, q = out[k], proba[k + offset, start:stop]
+    e_flat, class_flat, _, _, stats = workspace
+    # e = d - q . d for every class, the reference class's d being 0.
+    e = e_flat[: n_classes * rows].reshape((n_classes, rows))
+    if offset:
+        fill(e[0], 0.0)
+    _transpose_add(directions, intercept, e[offset:])
+    q_dot_d = stats[0, :rows]
+    fill(q_dot_d, 0.0)
+    for k in range(offset, n_classes):
+        d, q = e[k], proba[k, start:stop]
         for r in range(rows):
             q_dot_d[r] += q[r] * d[r]
-    if kind == FORWARD:
-        # Hard labels (no target columns) have m = 1: nothing to read.
-        soft = targets.shape[1] > 0
-        if soft:
-            _row_mass(targets, start, mass)
-        for k in range(n_params):
-            d, q = out[k], proba[k + offset, start:stop]
-            for r in range(rows):
-                mass_q = mass[r] * q[r] if soft else q[r]
-                d[r] = weight[r] * mass_q * (d[r] - q_dot_d[r])
-        return
-    # gap = a - l = log q - log p - l, 0 where q underflowed.
-    gap = gap_flat[: n_classes * rows].reshape((n_classes, rows))
-    _fill(row_loss, 0.0)
     for k in range(n_classes):
-        q, log_p, a = proba[k, start:stop], targets[k, start:stop], gap[k]
+        d = e[k]
         for r in range(rows):
-            a[r] = np.log(q[r]) - log_p[r] if q[r] > 0.0 else 0.0
-            row_loss[r] += q[r] * a[r]
-    _fill(g_dot_d, 0.0)
-    for k in range(n_params):
-        d, q, a = out[k], proba[k + offset, start:stop], gap[k + offset]
-        for r in range(rows):
-            a[r] -= row_loss[r]
-            g_dot_d[r] += q[r] * a[r] * d[r]
-    for k in range(n_params):
-        d, q, a = out[k], proba[k + offset, start:stop], gap[k + offset]
-        for r in range(rows):
-            curvature = (a[r] + 1.0) * (d[r] - q_dot_d[r])
-            d[r] = weight[r] * q[r] * (curvature - g_dot_d[r])
+            d[r] -= q_dot_d[r]
+    class_scratch = class_flat[: n_classes * rows].reshape((n_classes, rows))
+    row_scratch = stats[4:, :rows]
+    objective_blocks.hessp(
+        objective, proba, targets, start, e, class_scratch, row_scratch, out
+    )
+    if objective.entropy_penalty:
+        objective_blocks.add_entropy_penalty_hessp(
+            objective.entropy_penalty, proba, targets.weights, start, e,
+            class_scratch, row_scratch, out,
+        )  # fmt: skip
 
 
 @njit(cache=True)
 def _block_pass(
-    block, intercept, targets, labels, weights, start, kind, proba, workspace,
-    hessian_product, buffer, intercept_share,
+    block, intercept, targets, objective, start, proba, workspace, hessian_product,
+    buffer, intercept_share,
 ):  # fmt: skip
     """The logit gradient of ``block`` (or, with ``hessian_product``, its
     Hessian-vector products), class-major ``(n_params, rows)`` in the start of
@@ -336,16 +256,14 @@ def _block_pass(
     loss = 0.0
     if hessian_product:
         _block_hessp(
-            block, intercept, targets, weights, start, kind, proba, workspace,
-            residual,
-        )  # fmt: skip
+            block, intercept, targets, objective, start, proba, workspace, residual
+        )
     else:
         loss = _block_loss_residual(
-            block, intercept, targets, labels, weights, start, kind, proba,
-            workspace, residual,
-        )  # fmt: skip
+            block, intercept, targets, objective, start, proba, workspace, residual
+        )
     for k in range(n_params):
-        intercept_share[k] += _sum(residual[k])
+        intercept_share[k] += sum_of(residual[k])
     return loss, residual
 
 
@@ -413,61 +331,78 @@ def _row_block_compiled(X, start, stop, scratch):
     return copy
 
 
-@njit(cache=True, parallel=True)
-def dense_pass(
-    X, coef, intercept, targets, labels, weights, kind, proba, hessian_product,
-    n_threads,
+@njit(cache=True)
+def _dense_share(
+    X, coef_t, intercept, targets, objective, proba, hessian_product, start, stop,
+    grad_coef, grad_intercept,
 ):  # fmt: skip
-    """One pass over dense ``X``: the weighted loss sum and its
-    gradient, or, with ``hessian_product``, the Hessian of the loss sum at
-    ``proba`` (the last gradient evaluation's) times the direction
-    ``(coef, intercept)``.
+    """:func:`dense_pass` on rows ``start:stop``, serially: the gradient (or
+    Hessian-vector product) added to ``grad_coef`` and ``grad_intercept``,
+    the loss sum returned."""
+    n_features, n_params = coef_t.shape
+    logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
+    buffer = np.empty(n_params * BLOCK_ROWS, dtype=X.dtype)
+    product = np.empty((n_params, n_features), dtype=X.dtype)
+    # Only X that is not C-contiguous needs a block to copy rows into.
+    rows_copy = np.empty(
+        (0 if X.flags.c_contiguous else BLOCK_ROWS, n_features), X.dtype
+    )
+    workspace = _workspace(proba.shape[0], X)
+    loss = 0.0
+    for block_start in range(start, stop, BLOCK_ROWS):
+        block_stop = min(block_start + BLOCK_ROWS, stop)
+        rows = block_stop - block_start
+        block = _row_block(X, block_start, block_stop, rows_copy)
+        # BLAS computes the block sample-major, X_b W^T, markedly faster
+        # than class-major W X_b^T; the gradient product wants the
+        # residual class-major, R_b X_b.
+        np.dot(block, coef_t, logits[:rows])
+        # Fetch the next block while this one's softmax and gradient
+        # product run: left to the hardware prefetcher, the product
+        # above waits for memory.
+        _prefetch_rows(X, block_stop, min(block_stop + BLOCK_ROWS, stop))
+        block_loss, residual = _block_pass(
+            logits[:rows], intercept, targets, objective, block_start, proba,
+            workspace, hessian_product, buffer, grad_intercept,
+        )  # fmt: skip
+        loss += block_loss
+        np.dot(residual, block, product)
+        add(grad_coef, product)
+    return loss
 
-    ``coef`` is ``(n_params, n_features)`` in the dtype of ``X``; ``targets``,
-    ``labels`` and ``proba`` are as in :func:`_block_loss_residual`. Returns
-    ``(loss, grad_coef, grad_intercept)`` as sums over samples (loss 0 for
-    Hessian-vector products); the caller scales them and adds the penalty.
+
+@njit(cache=True, parallel=True)
+def dense_pass(X, model, targets, objective, proba, mode):
+    """One pass over dense ``X``: the weighted loss sum and its gradient, or,
+    with ``mode.hessian_product``, the Hessian of the loss sum at ``proba``
+    (the last gradient evaluation's) times the direction ``model``.
+
+    ``model`` is a :data:`LinearModel`, ``targets`` :data:`Targets`,
+    ``objective`` an instance of a kernel type of :mod:`.objective_blocks`,
+    ``proba`` ``(n_classes, n_samples)`` (or without columns when no
+    Hessian-vector product will follow) and ``mode`` a :data:`PassMode`.
+    Returns ``(loss, grad_coef, grad_intercept)`` as sums over samples (loss
+    0 for Hessian-vector products); the caller scales them and adds the
+    penalty.
 
     Unless ``X`` is C-contiguous, each block of rows is copied into a
     C-contiguous one first (:func:`_row_block`): BLAS reads a block several
     times over, and NumPy would copy a strided ``X`` whole.
     """
     n_samples = X.shape[0]
-    n_params, n_features = coef.shape
-    n_shares, share = _thread_shares(n_samples, n_threads)
+    n_params, n_features = model.coef.shape
+    n_shares, share = _thread_shares(n_samples, mode.n_threads)
     losses = np.zeros(n_shares)
     grad_coef = np.zeros((n_shares, n_params, n_features), dtype=X.dtype)
     grad_intercept = np.zeros((n_shares, n_params))
-    coef_t = np.ascontiguousarray(coef.T)
-    copied_rows = 0 if X.flags.c_contiguous else BLOCK_ROWS
+    coef_t = np.ascontiguousarray(model.coef.T)
     for t in prange(n_shares):
-        logits = np.empty((BLOCK_ROWS, n_params), dtype=X.dtype)
-        buffer = np.empty(n_params * BLOCK_ROWS, dtype=X.dtype)
-        product = np.empty((n_params, n_features), dtype=X.dtype)
-        # Only X that is not C-contiguous needs a block to copy rows into.
-        rows_copy = np.empty((copied_rows, n_features), dtype=X.dtype)
-        workspace = _workspace(proba.shape[0], X)
-        share_stop = min((t + 1) * share, n_samples)
-        for start in range(t * share, share_stop, BLOCK_ROWS):
-            stop = min(start + BLOCK_ROWS, share_stop)
-            rows = stop - start
-            block = _row_block(X, start, stop, rows_copy)
-            # BLAS computes the block sample-major, X_b W^T, markedly faster
-            # than class-major W X_b^T; the gradient product wants the
-            # residual class-major, R_b X_b.
-            np.dot(block, coef_t, logits[:rows])
-            # Fetch the next block while this one's softmax and gradient
-            # product run: left to the hardware prefetcher, the product
-            # above waits for memory.
-            _prefetch_rows(X, stop, min(stop + BLOCK_ROWS, share_stop))
-            loss, residual = _block_pass(
-                logits[:rows], intercept, targets, labels, weights, start, kind,
-                proba, workspace, hessian_product, buffer, grad_intercept[t],
-            )  # fmt: skip
-            losses[t] += loss
-            np.dot(residual, block, product)
-            _add(grad_coef[t], product)
-    return losses.sum(), _sum_shares(grad_coef), _sum_shares(grad_intercept)
+        losses[t] = _dense_share(
+            X, coef_t, model.intercept, targets, objective, proba,
+            mode.hessian_product, t * share, min((t + 1) * share, n_samples),
+            grad_coef[t], grad_intercept[t],
+        )  # fmt: skip
+    return losses.sum(), sum_shares(grad_coef), sum_shares(grad_intercept)
 
 
 # Registers of class accumulators in the sparse row kernels: the classes are
@@ -575,41 +510,57 @@ def _add_scaled(array, offset, count, scale, part):
     lanes.store(array, offset, count, lanes.multiply_add(total, scale, part))
 
 
-@njit(cache=True, parallel=True)
-def csr_pass(
-    data, indices, indptr, coef_t, intercept, targets, labels, weights, kind,
-    proba, hessian_product, n_threads,
+@njit(cache=True)
+def _csr_share(
+    X, coef_t, intercept, targets, objective, proba, hessian_product, start, stop,
+    grad_coef_t, grad_intercept,
 ):  # fmt: skip
-    """:func:`dense_pass` for CSR ``X`` given as raw arrays.
+    """:func:`csr_pass` on rows ``start:stop``, serially, like
+    :func:`_dense_share` (the gradient transposed, ``(n_features,
+    n_params)``)."""
+    n_params = coef_t.shape[1]
+    logits = np.empty((BLOCK_ROWS, n_params), dtype=coef_t.dtype)
+    buffer = np.empty(n_params * BLOCK_ROWS, dtype=coef_t.dtype)
+    row = np.empty(n_params, dtype=coef_t.dtype)
+    workspace = _workspace(proba.shape[0], coef_t)
+    loss = 0.0
+    for block_start in range(start, stop, BLOCK_ROWS):
+        rows = min(block_start + BLOCK_ROWS, stop) - block_start
+        _csr_block_product(
+            X.data, X.indices, X.indptr, block_start, coef_t, logits[:rows]
+        )
+        block_loss, residual = _block_pass(
+            logits[:rows], intercept, targets, objective, block_start, proba,
+            workspace, hessian_product, buffer, grad_intercept,
+        )  # fmt: skip
+        loss += block_loss
+        _csr_block_accumulate(
+            X.data, X.indices, X.indptr, block_start, residual, grad_coef_t, row
+        )
+    return loss
 
-    ``coef_t`` is ``(n_features, n_params)``: the rows that a sample's stored
-    features select are then contiguous. Returns ``(loss, grad_coef,
-    grad_intercept)`` like :func:`dense_pass`.
+
+@njit(cache=True, parallel=True)
+def csr_pass(X, model, targets, objective, proba, mode):
+    """:func:`dense_pass` for a :data:`CSRMatrix` ``X``.
+
+    The coefficients are transposed first, ``(n_features, n_params)``: the
+    rows that a sample's stored features select are then contiguous.
+    Returns ``(loss, grad_coef, grad_intercept)`` like :func:`dense_pass`.
     """
-    n_samples = indptr.shape[0] - 1
-    n_features, n_params = coef_t.shape
-    n_shares, share = _thread_shares(n_samples, n_threads)
+    n_samples = X.indptr.shape[0] - 1
+    n_params, n_features = model.coef.shape
+    n_shares, share = _thread_shares(n_samples, mode.n_threads)
     losses = np.zeros(n_shares)
+    coef_t = np.ascontiguousarray(model.coef.T)
     grad_coef_t = np.zeros((n_shares, n_features, n_params), dtype=coef_t.dtype)
     grad_intercept = np.zeros((n_shares, n_params))
     for t in prange(n_shares):
-        logits = np.empty((BLOCK_ROWS, n_params), dtype=coef_t.dtype)
-        buffer = np.empty(n_params * BLOCK_ROWS, dtype=coef_t.dtype)
-        row = np.empty(n_params, dtype=coef_t.dtype)
-        workspace = _workspace(proba.shape[0], coef_t)
-        share_stop = min((t + 1) * share, n_samples)
-        for start in range(t * share, share_stop, BLOCK_ROWS):
-            stop = min(start + BLOCK_ROWS, share_stop)
-            rows = stop - start
-            _csr_block_product(data, indices, indptr, start, coef_t, logits[:rows])
-            loss, residual = _block_pass(
-                logits[:rows], intercept, targets, labels, weights, start, kind,
-                proba, workspace, hessian_product, buffer, grad_intercept[t],
-            )  # fmt: skip
-            losses[t] += loss
-            _csr_block_accumulate(
-                data, indices, indptr, start, residual, grad_coef_t[t], row
-            )
+        losses[t] = _csr_share(
+            X, coef_t, model.intercept, targets, objective, proba,
+            mode.hessian_product, t * share, min((t + 1) * share, n_samples),
+            grad_coef_t[t], grad_intercept[t],
+        )  # fmt: skip
     # Sum the shares straight into the (n_params, n_features) layout.
     grad_coef = np.empty((n_params, n_features), dtype=coef_t.dtype)
     for j in prange(n_features):
@@ -618,4 +569,4 @@ def csr_pass(
         for t in range(1, n_shares):
             for k in range(n_params):
                 grad_coef[k, j] += grad_coef_t[t, j, k]
-    return losses.sum(), grad_coef, _sum_shares(grad_intercept)
+    return losses.sum(), grad_coef, sum_shares(grad_intercept)

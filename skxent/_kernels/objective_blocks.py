@@ -1,0 +1,384 @@
+"""Objective block kernels: each objective's loss, logit gradient and
+Hessian-vector product on one block of samples.
+
+The pass kernels (:mod:`.softmax`) compute a block's softmax and hand it to
+the objective; what an objective is reaches them as an instance of its own
+named tuple, its *kernel type* (:data:`BLOCK_KERNELS` maps each to its two
+block functions). The type picks the functions when Numba compiles a pass,
+so a pass compiled for one objective holds that objective's code only, and a
+tuple of a type not registered here fails to compile. The tuple's fields are
+the objective's parameters; the first, ``entropy_penalty``, is every
+objective's (see :func:`add_entropy_penalty`).
+
+Per sample, with ``q = softmax(z)``, target row ``p`` and weight ``s``, a
+block function writes the weighted logit gradient ``s dl/dz`` (or ``s H d``)
+class-major, ``(n_params, rows)``: with one logit row fewer than classes
+(binary problems) the first class is the reference, whose logit is 0 and
+whose entries are left out. The gradients all have the form
+``dl/dz_k = q_k (a_k - sum_j q_j a_j)`` with ``a = dl/dq``. Where ``a_k``
+depends on ``q_k`` only, the Hessian-vector product in the logits is
+
+    (H d)_k = q_k (c_k e_k - sum_j q_j c_j e_j),
+    e = d - (q . d),  c_k = a_k - sum_j q_j a_j + q_k da_k/dq_k,
+
+which :func:`_add_curvature_product` computes from ``c``.
+
+Signatures (arrays class-major; ``targets`` and ``proba`` cover all samples,
+the block their columns ``start:start + rows``):
+
+- ``loss_residual(objective, softmax, targets, start, class_scratch,
+  row_scratch, row_loss, out)``: ``softmax`` holds the block's logits minus
+  their row maximum, ``log_sum`` (so that ``log q = shifted - log_sum``) and
+  ``q``; writes each row's loss into ``row_loss`` and the weighted gradient
+  into ``out``.
+- ``hessp(objective, proba, targets, start, e, class_scratch, row_scratch,
+  out)``: ``e`` is ``d - (q . d)`` for every class (the reference's ``d`` is
+  0), ``q`` the stored probabilities; writes ``s H d`` into ``out``.
+
+``class_scratch`` (``(n_classes, rows)``) and ``row_scratch`` (``(2,
+rows)``) are the function's to overwrite.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from skxent._kernels.loops import fill, row_mass
+
+LOG_2 = float(np.log(2.0))
+
+CrossEntropyKernel = namedtuple("CrossEntropyKernel", ["entropy_penalty"])
+"""Forward family: cross-entropy (and KL divergence, one constant away)."""
+ReverseKLKernel = namedtuple("ReverseKLKernel", ["entropy_penalty"])
+"""Reverse KL divergence; the targets arrive as ``log p``."""
+JensenShannonKernel = namedtuple("JensenShannonKernel", ["entropy_penalty"])
+"""Jensen-Shannon divergence."""
+
+BlockSoftmax = namedtuple("BlockSoftmax", ["shifted", "log_sum", "q"])
+"""A block's softmax: logits minus their row maximum, each row's
+``log sum exp`` of those, and the probabilities, class-major."""
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _cross_entropy_loss_residual(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+):
+    """``l = -sum_k p_k log q_k``; gradient ``m q - p`` with the row mass
+    ``m = sum_k p_k`` (1 for hard labels; soft rows are accepted with
+    ``|m - 1|`` up to ``sqrt(eps)``, which the gradient must not ignore)."""
+    shifted, log_sum, q = softmax
+    n_classes, rows = q.shape
+    n_params = out.shape[0]
+    offset = n_classes - n_params
+    stop = start + rows
+    weight = targets.weights[start:stop]
+    if targets.labels.shape[0]:
+        label = targets.labels[start:stop]
+        for r in range(rows):
+            row_loss[r] = log_sum[r] - shifted[label[r], r]
+        for k in range(n_params):
+            qk, g = q[k + offset], out[k]
+            for r in range(rows):
+                hit = 1.0 if label[r] == k + offset else 0.0
+                g[r] = weight[r] * (qk[r] - hit)
+        return
+    values = targets.values
+    fill(row_loss, 0.0)
+    for k in range(n_classes):
+        p, z = values[k, start:stop], shifted[k]
+        for r in range(rows):
+            # A zero target contributes 0 even where log q = -inf.
+            log_q = z[r] - log_sum[r]
+            row_loss[r] -= p[r] * log_q if p[r] != 0.0 else 0.0
+    mass = row_scratch[0]
+    row_mass(values, start, mass)
+    for k in range(n_params):
+        p, qk, g = values[k + offset, start:stop], q[k + offset], out[k]
+        for r in range(rows):
+            g[r] = weight[r] * (mass[r] * qk[r] - p[r])
+
+
+@njit(cache=True, fastmath={"contract"})
+def _cross_entropy_hessp(
+    objective, proba, targets, start, e, class_scratch, row_scratch, out
+):
+    """``H d = m (q * e)``: ``c_k = m`` for every class."""
+    n_classes, rows = e.shape
+    n_params = out.shape[0]
+    offset = n_classes - n_params
+    stop = start + rows
+    weight = targets.weights[start:stop]
+    # Hard labels (no target columns) have m = 1: nothing to read.
+    soft = targets.values.shape[1] > 0
+    mass = row_scratch[0]
+    if soft:
+        row_mass(targets.values, start, mass)
+    for k in range(n_params):
+        ek, q, g = e[k + offset], proba[k + offset, start:stop], out[k]
+        for r in range(rows):
+            mass_q = mass[r] * q[r] if soft else q[r]
+            g[r] = weight[r] * mass_q * ek[r]
+
+
+@njit(cache=True, fastmath={"contract"})
+def _add_gap_gradient(q, a, weight, scale, accumulate, mean, out):
+    """``out (+)= scale s q_k (a_k - sum_j q_j a_j)``, the gradient of an
+    objective with ``dl/dq = a``, leaving ``sum_j q_j a_j`` in ``mean``."""
+    n_classes, rows = q.shape
+    offset = n_classes - out.shape[0]
+    fill(mean, 0.0)
+    for k in range(n_classes):
+        qk, ak = q[k], a[k]
+        for r in range(rows):
+            mean[r] += qk[r] * ak[r]
+    for k in range(out.shape[0]):
+        qk, ak, g = q[k + offset], a[k + offset], out[k]
+        for r in range(rows):
+            value = scale * weight[r] * qk[r] * (ak[r] - mean[r])
+            g[r] = g[r] + value if accumulate else value
+
+
+@njit(cache=True, fastmath={"contract"})
+def _add_curvature_product(proba, start, c, e, weight, scale, accumulate, total, out):
+    """``out (+)= scale s q_k (c_k e_k - sum_j q_j c_j e_j)``: the
+    Hessian-vector product of an objective with curvature coefficients
+    ``c`` (see the module docstring); ``total`` is a row buffer."""
+    n_classes, rows = e.shape
+    offset = n_classes - out.shape[0]
+    stop = start + rows
+    fill(total, 0.0)
+    for k in range(n_classes):
+        q, ck, ek = proba[k, start:stop], c[k], e[k]
+        for r in range(rows):
+            total[r] += q[r] * ck[r] * ek[r]
+    for k in range(out.shape[0]):
+        q, ck, ek = proba[k + offset, start:stop], c[k + offset], e[k + offset]
+        g = out[k]
+        for r in range(rows):
+            value = scale * weight[r] * q[r] * (ck[r] * ek[r] - total[r])
+            g[r] = g[r] + value if accumulate else value
+
+
+@njit(cache=True)
+def _log_ratio_curvature(proba, start, log_p, c, mean):
+    """``c = a - sum_j q_j a_j + 1`` for ``a = log q - log p`` (``log_p``
+    class-major, or without columns for ``log p = 0``), the curvature of
+    ``sum_k q_k a_k``; 0 where ``q`` underflowed (those classes contribute
+    nothing)."""
+    n_classes, rows = c.shape
+    stop = start + rows
+    fill(mean, 0.0)
+    for k in range(n_classes):
+        q, a = proba[k, start:stop], c[k]
+        for r in range(rows):
+            shift = log_p[k, start + r] if log_p.shape[1] else 0.0
+            a[r] = np.log(q[r]) - shift if q[r] > 0.0 else 0.0
+            mean[r] += q[r] * a[r]
+    for k in range(n_classes):
+        q, a = proba[k, start:stop], c[k]
+        for r in range(rows):
+            a[r] = a[r] - mean[r] + 1.0 if q[r] > 0.0 else 0.0
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _reverse_kl_loss_residual(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+):
+    """``l = sum_k q_k a_k`` with ``a = log q - log p``: ``dl/dq = a`` up to
+    a constant, which the softmax's gradient ignores (any row mass)."""
+    shifted, log_sum, q = softmax
+    n_classes, rows = q.shape
+    stop = start + rows
+    for k in range(n_classes):
+        z, log_p, a = shifted[k], targets.values[k, start:stop], class_scratch[k]
+        for r in range(rows):
+            a[r] = (z[r] - log_sum[r]) - log_p[r]
+    _add_gap_gradient(
+        q, class_scratch, targets.weights[start:stop], 1.0, False, row_loss, out
+    )
+
+
+@njit(cache=True, fastmath={"contract"})
+def _reverse_kl_hessp(
+    objective, proba, targets, start, e, class_scratch, row_scratch, out
+):
+    """``c = a - l + 1`` (see :func:`_log_ratio_curvature`)."""
+    _log_ratio_curvature(proba, start, targets.values, class_scratch, row_scratch[0])
+    _add_curvature_product(
+        proba, start, class_scratch, e, targets.weights[start:start + e.shape[1]],
+        1.0, False, row_scratch[1], out,
+    )  # fmt: skip
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _jensen_shannon_loss_residual(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+):
+    """``l = (KL(p || m) + KL(q || m)) / 2`` with ``m = (p + q) / 2``:
+    ``dl/dq_k = a_k = log(2 q_k / (p_k + q_k)) / 2`` (any row mass).
+
+    ``log(2 q / (p + q))`` is taken as ``log 2 + log q - log(p + q)``: ``log
+    q`` stays finite where ``q`` underflows, and ``p + q >= p`` does not.
+    """
+    shifted, log_sum, q = softmax
+    n_classes, rows = q.shape
+    stop = start + rows
+    fill(row_loss, 0.0)
+    for k in range(n_classes):
+        p, qk, z = targets.values[k, start:stop], q[k], shifted[k]
+        a = class_scratch[k]
+        for r in range(rows):
+            if p[r] > 0.0:
+                total = p[r] + qk[r]
+                a[r] = 0.5 * (LOG_2 + (z[r] - log_sum[r]) - np.log(total))
+                row_loss[r] += 0.5 * p[r] * np.log(2.0 * p[r] / total)
+            else:
+                a[r] = 0.5 * LOG_2
+            row_loss[r] += qk[r] * a[r]
+    _add_gap_gradient(
+        q, class_scratch, targets.weights[start:stop], 1.0, False, row_scratch[0], out
+    )
+
+
+@njit(cache=True, fastmath={"contract"})
+def _jensen_shannon_hessp(
+    objective, proba, targets, start, e, class_scratch, row_scratch, out
+):
+    """``c_k = a_k - sum_j q_j a_j + p_k / (2 (p_k + q_k))``."""
+    n_classes, rows = e.shape
+    stop = start + rows
+    mean = row_scratch[0]
+    fill(mean, 0.0)
+    for k in range(n_classes):
+        q, p, a = proba[k, start:stop], targets.values[k, start:stop], class_scratch[k]
+        for r in range(rows):
+            a[r] = 0.5 * np.log(2.0 * q[r] / (p[r] + q[r])) if q[r] > 0.0 else 0.0
+            mean[r] += q[r] * a[r]
+    for k in range(n_classes):
+        q, p, a = proba[k, start:stop], targets.values[k, start:stop], class_scratch[k]
+        for r in range(rows):
+            curvature = a[r] - mean[r] + 0.5 * p[r] / (p[r] + q[r])
+            a[r] = curvature if q[r] > 0.0 else 0.0
+    _add_curvature_product(
+        proba, start, class_scratch, e, targets.weights[start:stop], 1.0, False,
+        row_scratch[1], out,
+    )  # fmt: skip
+
+
+@njit(cache=True, fastmath={"contract"})
+def add_entropy_penalty(
+    beta, softmax, weights, start, class_scratch, row_scratch, row_loss, out
+):
+    """Add ``beta sum_k q_k log q_k = -beta H(q)`` to each row's loss and its
+    gradient ``beta q_k (log q_k + H(q))`` to ``out``."""
+    shifted, log_sum, q = softmax
+    n_classes, rows = q.shape
+    for k in range(n_classes):
+        z, a = shifted[k], class_scratch[k]
+        for r in range(rows):
+            a[r] = z[r] - log_sum[r]
+    negative_entropy = row_scratch[0]
+    _add_gap_gradient(
+        q, class_scratch, weights[start:start + rows], beta, True, negative_entropy,
+        out,
+    )  # fmt: skip
+    for r in range(rows):
+        row_loss[r] += beta * negative_entropy[r]
+
+
+@njit(cache=True, fastmath={"contract"})
+def add_entropy_penalty_hessp(
+    beta, proba, weights, start, e, class_scratch, row_scratch, out
+):
+    """Add ``beta`` times the Hessian-vector product of ``sum_k q_k log q_k``
+    (:func:`_log_ratio_curvature` with ``log p = 0``) to ``out``."""
+    no_targets = np.empty((0, 0), dtype=proba.dtype)
+    _log_ratio_curvature(proba, start, no_targets, class_scratch, row_scratch[0])
+    _add_curvature_product(
+        proba, start, class_scratch, e, weights[start:start + e.shape[1]], beta, True,
+        row_scratch[1], out,
+    )  # fmt: skip
+
+
+BlockKernels = namedtuple("BlockKernels", ["loss_residual", "hessp"])
+
+BLOCK_KERNELS = {
+    CrossEntropyKernel: BlockKernels(
+        _cross_entropy_loss_residual, _cross_entropy_hessp
+    ),
+    ReverseKLKernel: BlockKernels(_reverse_kl_loss_residual, _reverse_kl_hessp),
+    JensenShannonKernel: BlockKernels(
+        _jensen_shannon_loss_residual, _jensen_shannon_hessp
+    ),
+}
+"""Kernel type of each objective: its block functions."""
+
+
+def _block_kernels(kernel_type):
+    """The :class:`BlockKernels` of ``kernel_type``; a ``TypeError`` unless
+    it is registered."""
+    kernels = BLOCK_KERNELS.get(kernel_type)
+    if kernels is None:
+        raise TypeError(
+            f"{kernel_type!r} is not an objective kernel type; register its "
+            "block functions in skxent._kernels.objective_blocks.BLOCK_KERNELS."
+        )
+    return kernels
+
+
+def _compiled_block_kernels(objective):
+    """:func:`_block_kernels` for the Numba type of an objective argument."""
+    try:
+        return _block_kernels(getattr(objective, "instance_class", None))
+    except TypeError as error:
+        raise TypingError(str(error)) from None
+
+
+def loss_residual(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+):
+    """The loss and weighted gradient of ``objective`` on a block (see the
+    module docstring)."""
+    _block_kernels(type(objective)).loss_residual(
+        objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+    )
+
+
+@overload(loss_residual)
+def _loss_residual_compiled(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+):
+    kernel = _compiled_block_kernels(objective).loss_residual
+
+    def dispatch(
+        objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+    ):
+        kernel(
+            objective, softmax, targets, start, class_scratch, row_scratch,
+            row_loss, out,
+        )  # fmt: skip
+
+    return dispatch
+
+
+def hessp(objective, proba, targets, start, e, class_scratch, row_scratch, out):
+    """The weighted Hessian-vector product of ``objective`` on a block (see
+    the module docstring)."""
+    _block_kernels(type(objective)).hessp(
+        objective, proba, targets, start, e, class_scratch, row_scratch, out
+    )
+
+
+@overload(hessp)
+def _hessp_compiled(
+    objective, proba, targets, start, e, class_scratch, row_scratch, out
+):
+    kernel = _compiled_block_kernels(objective).hessp
+
+    def dispatch(objective, proba, targets, start, e, class_scratch, row_scratch, out):
+        kernel(objective, proba, targets, start, e, class_scratch, row_scratch, out)
+
+    return dispatch
