@@ -106,10 +106,11 @@ class LinearSoftmaxLoss:
             return coef, params[self.n_coef :]
         return coef, np.zeros(self.n_params)
 
-    def _data_pass(self, params, hessian_product):
+    def data_sums(self, params, hessian_product):
         """The kernels' ``(loss sum, coef part, intercept part)`` at
         ``params``: the gradient, or the Hessian-vector product with the
-        direction ``params``.
+        direction ``params``. Sums over the rows of ``X``, unscaled and
+        without the penalty: those of row chunks add up to the whole's.
 
         The softmax sees only differences of logits. With a row of
         coefficients per class and dense ``X``, the kernels take them
@@ -151,7 +152,7 @@ class LinearSoftmaxLoss:
 
     def loss_gradient(self, params):
         """Return ``(F(params), grad F(params))`` as float64."""
-        loss, grad_coef, grad_intercept = self._data_pass(params, hessian_product=False)
+        loss, grad_coef, grad_intercept = self.data_sums(params, hessian_product=False)
         if self._proba.shape[1]:
             self._proba_at = params.copy()
         penalized = params[: self.n_coef]
@@ -170,7 +171,7 @@ class LinearSoftmaxLoss:
             )
         if self._proba_at is None or not np.array_equal(params, self._proba_at):
             self.loss_gradient(params)
-        _, hess_coef, hess_intercept = self._data_pass(vector, hessian_product=True)
+        _, hess_coef, hess_intercept = self.data_sums(vector, hessian_product=True)
         return self._scaled(vector, hess_coef, hess_intercept)
 
 

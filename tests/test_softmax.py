@@ -1173,3 +1173,17 @@ def test_column_vector_y_is_raveled_with_a_warning():
         model = SoftmaxClassifier(**TIGHT).fit(X, y.reshape(-1, 1))
     assert_array_equal(model.classes_, [0, 1, 2])
     assert_allclose(model.coef_, SoftmaxClassifier(**TIGHT).fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_auto_solver_is_newton_cg_for_sparse_x_and_lbfgs_otherwise(sparse):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    if sparse:
+        X = sp.csr_matrix(X)
+    expected = "newton-cg" if sparse else "lbfgs"
+    auto = SoftmaxClassifier().fit(X, y)
+    explicit = SoftmaxClassifier(solver=expected).fit(X, y)
+    assert auto.solver_ == expected
+    assert_array_equal(auto.coef_, explicit.coef_)
+    assert auto.loss_ == explicit.loss_
