@@ -4,7 +4,6 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
@@ -88,14 +87,13 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         ``sum_k p_ik w_k`` and target ``p_ik w_k / sum_j p_ij w_j``, so that a
         soft target behaves as its rows repeated once per class.
         ``"balanced"`` uses ``S / (K * sum_i s_i p_ik)``.
-    solver : {"auto", "lbfgs", "newton-cg", "trust-ncg"}, default="auto"
+    solver : {"lbfgs", "newton-cg", "trust-ncg"}, default="lbfgs"
         scipy optimizer; the Newton-type solvers use an exact
         Hessian-vector product. All reach the same optimum of a convex
-        objective. ``"auto"`` picks ``"newton-cg"`` for sparse ``X`` and
-        ``"lbfgs"`` otherwise: with many features (sparse text data, for
-        example) L-BFGS spends much of its time in its own bookkeeping, about
-        half of a fit with 400,000 coefficients (see :ref:`performance`).
-        ``solver_`` holds the choice.
+        objective. With many features (sparse text data, for example) L-BFGS
+        spends much of its time in its own bookkeeping, and with a weak
+        penalty (large ``C``) it needs many iterations: ``"newton-cg"`` then
+        reaches the optimum in a few (see :ref:`performance`).
     tol : float, default=1e-4
         Stopping tolerance. ``"lbfgs"`` stops when the largest absolute
         gradient entry is at most ``tol`` (as ``LogisticRegression`` does)
@@ -123,8 +121,6 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string feature names.
-    solver_ : str
-        The solver used (what ``"auto"`` chose).
     n_iter_ : ndarray of shape (1,), int32
         Solver iterations, as in ``LogisticRegression``.
     loss_ : float
@@ -166,7 +162,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "classes": ["array-like", None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions({"auto", *SOLVERS})],
+        "solver": [StrOptions(set(SOLVERS))],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
@@ -188,7 +184,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         label_smoothing=0.0,
         classes=None,
         class_weight=None,
-        solver="auto",
+        solver="lbfgs",
         tol=1e-4,
         max_iter=100,
         warm_start=False,
@@ -248,15 +244,12 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             entropy_penalty=self.entropy_penalty,
         )
         del targets  # the loss keeps a class-major copy; free this one first
-        solver = self.solver
-        if solver == "auto":
-            solver = "newton-cg" if sp.issparse(X) else "lbfgs"
         with compute_threads(self.n_jobs) as n_threads:
             loss.n_threads = n_threads
             params, loss_value, n_iter, curve = minimize(
                 loss,
                 self._initial_params(loss),
-                solver=solver,
+                solver=self.solver,
                 tol=self.tol,
                 max_iter=self.max_iter,
                 verbose=self.verbose,
@@ -268,7 +261,6 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.coef_ = coef.copy()  # not a view into the optimizer's array
         self.intercept_ = intercept.astype(X.dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
-        self.solver_ = solver
         self.loss_, self.loss_curve_ = loss_value, curve
         return self
 
