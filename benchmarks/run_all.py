@@ -5,7 +5,8 @@ each script rewrites its file in ``benchmarks/results/`` (the numbers the
 documentation shows; commit them with a note of the machine). With
 ``--smoke``, every script runs on tiny problems (seconds each, a cold Numba
 compile aside) and writes its results to one temporary folder, each file then
-checked to be a smoke result of the shared format; CI runs this.
+checked to be a smoke result of the shared format, and those the documentation
+shows to render as its tables do; CI runs this.
 
 Run from the repository root::
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 FOLDER = Path(__file__).parent
+DOCS_EXTENSIONS = FOLDER.parent / "docs" / "sphinxext"
 SCRIPTS = (
     "bench_fit.py",
     "bench_metrics.py",
@@ -49,7 +51,32 @@ def check_smoke_results(path, benchmark):
         return f"{path} lacks {', '.join(missing)}"
     if document["benchmark"] != benchmark or document["smoke"] is not True:
         return f"{path} is not a smoke result of {benchmark}"
-    return None
+    return table_problem(document)
+
+
+def table_problem(document):
+    """Why the documentation could not draw its table from ``document``, or
+    None (also None for the results that it does not show)."""
+    sys.path.insert(0, str(DOCS_EXTENSIONS))
+    try:
+        import benchmark_results
+    except ImportError:  # Sphinx is not installed: the docs build checks it.
+        return None
+    finally:
+        sys.path.remove(str(DOCS_EXTENSIONS))
+    tables = {
+        "bench_fit": benchmark_results.fit_table,
+        "bench_metrics": benchmark_results.ratio_table,
+        "bench_categorical": benchmark_results.ratio_table,
+    }
+    table = tables.get(document["benchmark"])
+    if table is None:
+        return None
+    try:
+        _, rows = table(document)
+    except (KeyError, TypeError) as error:
+        return f"{document['benchmark']}: the docs cannot read it ({error!r})"
+    return None if rows else f"{document['benchmark']}: no rows for the docs table"
 
 
 def main():
