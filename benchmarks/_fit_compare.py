@@ -110,12 +110,13 @@ def time_fit(problem, library, solver):
     )
 
 
-def compare(problem, *, slow_solvers):
-    """Time every candidate on ``problem``; mark which reach the best objective."""
+def compare(problem, *, slow_solvers, rounds=None):
+    """Time every candidate on ``problem`` in ``rounds`` rounds (default
+    :data:`ROUNDS`); mark which reach the best objective."""
     pairs = candidates(problem, slow_solvers=slow_solvers)
     warm_up(problem, pairs)
     results = [time_fit(problem, library, solver) for library, solver in pairs]
-    for _ in range(ROUNDS - 1):
+    for _ in range((rounds or ROUNDS) - 1):
         for result in results:
             again = time_fit(problem, result.library, result.solver)
             result.seconds = min(result.seconds, again.seconds)

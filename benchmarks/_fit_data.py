@@ -37,19 +37,24 @@ SHAPES = {
     "classes100": ("many classes", 50_000, 100, 100, np.float64, "dense", 1.0),
 }
 QUICK_DIVISOR = 10
+SMOKE_DIVISOR = 100
 CSR_DENSITY = 0.002
 _BLOCK_ROWS = 10_000
 
 
-def make_problem(name, *, quick=False):
-    """Build problem ``name`` (a key of :data:`SHAPES` or ``"digits"``)."""
+def make_problem(name, *, quick=False, smoke=False):
+    """Build problem ``name`` (a key of :data:`SHAPES` or ``"digits"``), with
+    :data:`QUICK_DIVISOR` times fewer samples if ``quick``, :data:`SMOKE_DIVISOR`
+    times fewer if ``smoke``."""
     if name == "digits":
         from sklearn.datasets import load_digits
 
         X, y = load_digits(return_X_y=True)
         return Problem(name, "digits (bundled)", X / 16.0, y, 1.0)
     description, n_samples, n_features, n_classes, dtype, layout, C = SHAPES[name]
-    if quick:
+    if smoke:
+        n_samples //= SMOKE_DIVISOR
+    elif quick:
         n_samples //= QUICK_DIVISOR
     rng = np.random.default_rng(0)
     if layout == "csr":

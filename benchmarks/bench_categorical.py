@@ -6,6 +6,9 @@ process, best of several repeats, after a warm-up call that compiles the Numba
 kernels; BLAS and Numba are limited to one thread (the counting kernel is
 serial). The goal: ``CategoricalMLE.fit`` within 1.5x of a bare ``np.bincount``
 on the same codes. Results are checked to agree before anything is timed.
+The timings, and each fit's time relative to ``np.bincount``, are saved to
+``benchmarks/results/bench_categorical.json`` (see ``_results.py``);
+``--smoke`` times 100,000 codes of 100 categories, twice.
 
 Run from the repository root::
 
@@ -16,16 +19,20 @@ import argparse
 import os
 import platform
 
+import _results  # this folder is on sys.path
 import numba
 import numpy as np
 import sklearn
-from _common import best_times  # this folder is on sys.path
+from _common import best_times
 from sklearn.naive_bayes import CategoricalNB
 from threadpoolctl import threadpool_limits
 
 from skxent import CategoricalMLE
 
 GOAL = 1.5
+SMOKE_SIZE = {"n_samples": 100_000, "n_categories": 100, "repeats": 2}
+BASELINE = "np.bincount (baseline)"
+WEIGHTINGS = {"unweighted": "unweighted", "weighted": "with sample weights"}
 
 
 def make_codes(n_samples, n_categories, seed=0):
@@ -80,7 +87,10 @@ def main():
     parser.add_argument("--n-samples", type=int, default=10_000_000)
     parser.add_argument("--n-categories", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
+    _results.add_arguments(parser)
     args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE_SIZE)
 
     codes, weights = make_codes(args.n_samples, args.n_categories)
     print(f"python {platform.python_version()} on {platform.platform()}")
@@ -94,6 +104,7 @@ def main():
         f"categories; best of {args.repeats} repeats, one thread"
     )
     numba.set_num_threads(1)
+    all_timings = {}
     with threadpool_limits(limits=1):
         check_agreement(codes, weights, args.n_categories)
         for title, sample_weight in (("unweighted", None), ("weighted", weights)):
@@ -101,7 +112,8 @@ def main():
                 timed_functions(codes, sample_weight, args.n_categories),
                 args.repeats,
             )
-            baseline = timings["np.bincount (baseline)"]
+            all_timings[title] = timings
+            baseline = timings[BASELINE]
             fit = timings["CategoricalMLE().fit"]
             print(f"\n{title}")
             print(f"  {'function':<34}{'best ms':>9}{'vs bincount':>13}{'vs fit':>9}")
@@ -120,6 +132,58 @@ def main():
                 f"  goal: fit within {GOAL}x of np.bincount: {verdict} "
                 f"(slowest fit {slowest / baseline:.2f}x)"
             )
+    _results.save("bench_categorical", args, summary(args, all_timings))
+
+
+def relative_times(timings, prefix):
+    """Time of each function named ``prefix...`` over ``np.bincount``'s."""
+    return [
+        seconds / timings[BASELINE]
+        for name, seconds in timings.items()
+        if name.startswith(prefix)
+    ]
+
+
+def summary(args, all_timings):
+    """What the results file keeps: each fit's time relative to np.bincount
+    (``CategoricalMLE`` per weighting, over its two forms; ``CategoricalNB``
+    over both weightings), and every timing in milliseconds."""
+    ratios = [
+        {
+            "comparison": "CategoricalMLE.fit",
+            "setting": WEIGHTINGS[title],
+            **_results.ratio_range(relative_times(timings, "CategoricalMLE")),
+        }
+        for title, timings in all_timings.items()
+    ]
+    ratios.append(
+        {
+            "comparison": "CategoricalNB.fit",
+            "setting": " and ".join(WEIGHTINGS[title] for title in all_timings),
+            **_results.ratio_range(
+                [
+                    value
+                    for timings in all_timings.values()
+                    for value in relative_times(timings, "CategoricalNB")
+                ]
+            ),
+        }
+    )
+    return {
+        "data": {
+            "n_samples": args.n_samples,
+            "n_categories": args.n_categories,
+            "repeats": args.repeats,
+            "threads": 1,
+        },
+        "ratio": "time / np.bincount time on the same codes (below 1: faster "
+        "than the bare count)",
+        "ratios": ratios,
+        "timings_ms": {
+            title: {name: 1e3 * seconds for name, seconds in timings.items()}
+            for title, timings in all_timings.items()
+        },
+    }
 
 
 if __name__ == "__main__":

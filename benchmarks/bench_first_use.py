@@ -12,10 +12,12 @@ compile goes: each kernel's own compile time (its callees' excluded) and
 number of compiled signatures, and the compiler passes that take it.
 
 Compile times scale with the load: on a shared machine they are inflated.
+The first-call times are saved to ``benchmarks/results/bench_first_use.json``
+(see ``_results.py``); ``--smoke`` runs the metric configuration only.
 
 Run from the repository root::
 
-    python benchmarks/bench_first_use.py [--only dense64 csr ...] [--signatures]
+    python benchmarks/bench_first_use.py [--only dense64 ...] [--signatures] [--smoke]
 """
 
 import argparse
@@ -28,7 +30,8 @@ import time
 import warnings
 from collections import defaultdict
 
-from _common import print_environment  # this folder is on sys.path
+import _results  # this folder is on sys.path
+from _common import print_environment
 from _startup import run_python
 from numba.core import event
 
@@ -36,6 +39,7 @@ COLD_FIRST_CALL_GOAL = 5.0  # seconds, the first call of one configuration
 LATER_CALLS = 3
 TOP_KERNELS = 12
 TOP_PASSES = 6
+SMOKE_CONFIGURATIONS = ["metric"]  # the fewest kernels to compile
 
 
 # ------------------------------------------------------------ configurations
@@ -221,15 +225,21 @@ def child(names):
 
 
 def measure(names):
-    """Cold then warm for each configuration, then all of them cold."""
+    """Cold then warm for each configuration, then all of them cold (for a
+    single configuration, its cold process is that run)."""
     results = {}
     for name in names:
         with tempfile.TemporaryDirectory(prefix="skxent-numba-cache-") as cache:
             env = {**os.environ, "NUMBA_CACHE_DIR": cache}
             command = [__file__, "--child", name]
+            cold = run_python(command, env=env)
             results[name] = {
-                state: run_python(command, env=env)[name] for state in ("cold", "warm")
+                "cold": cold[name],
+                "warm": run_python(command, env=env)[name],
             }
+    if len(names) == 1:
+        results["everything"] = cold
+        return results
     with tempfile.TemporaryDirectory(prefix="skxent-numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         results["everything"] = run_python([__file__, "--child", *names], env=env)
@@ -306,6 +316,27 @@ def report_kernels(results, names, signatures):
         print(f"    {pass_name:<50}{seconds:>7.2f}s{seconds / total:>6.0%}")
 
 
+def summary(results, names):
+    """What the results file keeps: per configuration, the cold and warm first
+    call, the time Numba spent compiling and a later call, in seconds."""
+    return {
+        "goal": f"cold first call <= {COLD_FIRST_CALL_GOAL:g} s",
+        "configurations": {
+            name: {
+                "label": CONFIGURATIONS[name][0],
+                "cold_first": results[name]["cold"]["first"],
+                "cold_compile": results[name]["cold"]["compile"],
+                "warm_first": results[name]["warm"]["first"],
+                "later": results[name]["cold"]["later"],
+            }
+            for name in names
+        },
+        "everything_cold_first": sum(
+            results["everything"][name]["first"] for name in names
+        ),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -315,16 +346,20 @@ def main():
         "--signatures", action="store_true", help="list each kernel's signatures"
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    _results.add_arguments(parser)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child)))
         return
+    if args.smoke:
+        args.only = SMOKE_CONFIGURATIONS
     print(__doc__.split("\n\n")[0])
     start = time.perf_counter()
     results = measure(args.only)
     print(results["everything"]["environment"], end="")
     report_configurations(results, args.only)
     report_kernels(results, args.only, args.signatures)
+    _results.save("bench_first_use", args, summary(results, args.only))
     print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
 
 

@@ -18,11 +18,18 @@ since thread variables must be set before the libraries load:
 
 then, once, start-up costs (imports, cold and warm Numba cache), and a summary
 of the goals of both environments side by side. About five minutes on an idle
-2-core machine; ``--quick`` shrinks the large problems tenfold for a smoke run.
+2-core machine; ``--quick`` shrinks the large problems tenfold.
+
+The fit times and their ratios (scikit-learn's best over skxent's best, per
+problem and environment) are saved to ``benchmarks/results/bench_fit.json``
+(see ``_results.py``), from which the documentation's table and figure are
+drawn. ``--smoke`` checks the script end to end in seconds: the dense float64
+problem 100x smaller, its fits (one round) and loss micro-benchmark only, in
+the single-threaded environment, results in a temporary folder.
 
 Run from the repository root::
 
-    python benchmarks/bench_fit.py [--quick] [--only dense64 micro ...]
+    python benchmarks/bench_fit.py [--quick | --smoke] [--only dense64 micro ...]
 """
 
 import argparse
@@ -36,7 +43,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _fit_data import QUICK_DIVISOR
+import _results
+from _fit_data import QUICK_DIVISOR, SMOKE_DIVISOR
 from _memory import peak_mb
 
 ENVIRONMENTS = {
@@ -47,6 +55,10 @@ FIT_PROBLEMS = ("digits", "dense64", "dense32", "classes100", "csr")
 MICRO_PROBLEMS = ("dense64", "dense32", "classes100", "csr")
 CHILD_SECTIONS = ("overhead", *FIT_PROBLEMS, "micro", "memory", "concurrency")
 SECTIONS = (*CHILD_SECTIONS, "startup")
+# A smoke run: one small problem, fitted in one round, in the environment
+# where BLAS pools cannot oversubscribe the cores.
+SMOKE_SECTIONS = ("dense64", "micro")
+SMOKE_ENVIRONMENTS = ("single-threaded",)
 LABEL_WIDTH = 66
 GOALS = {
     "dense_fit": 3.0,  # sklearn best / skxent best, dense float64
@@ -76,17 +88,22 @@ def parse_args():
     )
     parser.add_argument("--child", choices=ENVIRONMENTS, help=argparse.SUPPRESS)
     parser.add_argument("--results", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    _results.add_arguments(parser)
+    args = parser.parse_args()
+    if args.smoke and not args.child:
+        args.only = [s for s in args.only if s in SMOKE_SECTIONS]
+        args.environments = [e for e in args.environments if e in SMOKE_ENVIRONMENTS]
+    return args
 
 
 # --------------------------------------------------------------------- child
 
 
 @functools.cache
-def problem(name, quick):
+def problem(name, quick, smoke):
     from _fit_data import make_problem
 
-    return make_problem(name, quick=quick)
+    return make_problem(name, quick=quick, smoke=smoke)
 
 
 def _warm_up_kernels():
@@ -102,13 +119,13 @@ def _warm_up_kernels():
 def run_fits(name, args):
     import _fit_compare
 
-    current = problem(name, args.quick)
+    current = problem(name, args.quick, args.smoke)
     results, best_objective = _fit_compare.compare(
-        current, slow_solvers=args.slow_solvers
+        current, slow_solvers=args.slow_solvers, rounds=1 if args.smoke else None
     )
     _fit_compare.print_table(current, results, best_objective)
     print_time_shares(current, results)
-    summary = {"best_objective": best_objective}
+    summary = {"description": current.description, "best_objective": best_objective}
     for library in ("skxent", "sklearn"):
         for kind, solver in (("default", "lbfgs"), ("best", None)):
             fit = _fit_compare.fastest(results, library, solver)
@@ -147,8 +164,9 @@ def run_micro(args):
     )
     _loss_micro.print_header()
     results = {}
-    for name in MICRO_PROBLEMS:
-        results[name] = _loss_micro.measure(problem(name, args.quick))
+    names = [n for n in MICRO_PROBLEMS if n in args.only] if args.smoke else None
+    for name in names or MICRO_PROBLEMS:
+        results[name] = _loss_micro.measure(problem(name, args.quick, args.smoke))
         _loss_micro.print_row(name, results[name])
     print(
         f"    -> goal: skxent/floor <= {_loss_micro.GOAL:g} on dense X; "
@@ -162,7 +180,7 @@ def run_overhead(args):
 
     print("\n  Fixed per-fit overhead")
     tiny = _overhead.measure_tiny()
-    shares = _overhead.measure_shares(problem("digits", args.quick))
+    shares = _overhead.measure_shares(problem("digits", args.quick, args.smoke))
     _overhead.report(tiny, shares)
     return tiny
 
@@ -247,6 +265,7 @@ def run_environment(name, args, folder):
     ]
     command += ["--only", *args.only]
     command += ["--quick"] * args.quick + ["--slow-solvers"] * args.slow_solvers
+    command += ["--smoke"] * args.smoke
     env = {**os.environ, **ENVIRONMENTS[name]}
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         if variable not in ENVIRONMENTS[name]:
@@ -371,6 +390,42 @@ def print_oversubscription(default, single, names):
         )
 
 
+def fit_ratios(all_results):
+    """scikit-learn's best fit time over skxent's, per environment and problem."""
+    return {
+        environment: {
+            name: _ratio(fits.get("sklearn best"), fits.get("skxent best"))
+            for name, fits in results.get("fits", {}).items()
+        }
+        for environment, results in all_results.items()
+        if results is not None
+    }
+
+
+def summary(all_results, startup):
+    """What the results file keeps: the fit ratios that the documentation
+    shows, and each environment's raw results."""
+    problems = {
+        name: fits["description"]
+        for results in all_results.values()
+        if results is not None
+        for name, fits in results.get("fits", {}).items()
+    }
+    return {
+        "ratio": "scikit-learn's best fit time / skxent's best fit time (above 1: "
+        "skxent is faster)",
+        "environments": {
+            name: ", ".join(f"{k}={v}" for k, v in ENVIRONMENTS[name].items())
+            or "default threads"
+            for name in all_results
+        },
+        "problems": problems,
+        "fit_ratios": fit_ratios(all_results),
+        "results": all_results,
+        "startup": startup,
+    }
+
+
 def main():
     args = parse_args()
     if args.child:
@@ -380,6 +435,11 @@ def main():
     print(__doc__.split("\n\n")[0])
     if args.quick:
         print(f"Quick run: large problems {QUICK_DIVISOR}x smaller.")
+    if args.smoke:
+        print(
+            f"Smoke run: problems {SMOKE_DIVISOR}x smaller, sections "
+            f"{', '.join(args.only)}; the times mean nothing."
+        )
     all_results = {}
     if any(section in CHILD_SECTIONS for section in args.only):
         with tempfile.TemporaryDirectory(prefix="bench-fit-") as folder:
@@ -398,6 +458,7 @@ def main():
         for label, value, goal in startup:
             cell = f"{value:.2f} {_at_most(value, goal)}"
             print(f"  {label:<{LABEL_WIDTH}}{cell:>24}")
+    _results.save("bench_fit", args, summary(all_results, startup))
     print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
 
 

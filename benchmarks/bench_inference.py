@@ -15,21 +15,25 @@ exists), without a penalty, as statsmodels fits it:
 A small fit compiles the Numba kernels first; the standard errors of the
 end-to-end runs are checked to agree before the rest is timed. BLAS and Numba
 run on one thread unless ``--all-threads``. Nothing is asserted: the script
-prints the times and their ratios.
+prints the times and their ratios, and saves them to
+``benchmarks/results/bench_inference.json`` (see ``_results.py``);
+``--smoke`` runs once on 1,000 samples of the first 10 features (all 100
+would separate so few samples perfectly).
 
 Run from the repository root::
 
-    python benchmarks/bench_inference.py [--quick] [--repeats 3] [--all-threads]
+    python benchmarks/bench_inference.py [--quick | --smoke] [--all-threads]
 """
 
 import argparse
 import contextlib
 import time
 
+import _results  # this folder is on sys.path
 import numba
 import numpy as np
 import statsmodels.api as sm
-from _common import best_times, print_environment, settle  # this folder is on sys.path
+from _common import best_times, print_environment, settle
 from _fit_data import make_problem
 from threadpoolctl import threadpool_limits
 
@@ -40,6 +44,7 @@ from skxent.inference import coefficient_inference
 # then agree with statsmodels' Newton fit to about 1e-6.
 SKXENT_FIT = {"C": np.inf, "solver": "newton-cg", "tol": 1e-8, "max_iter": 200}
 AGREEMENT = 1e-4  # relative, on the standard errors
+SMOKE_FEATURES = 10
 
 
 def skxent_fit(X, y):
@@ -89,7 +94,9 @@ def print_times(title, seconds, numerator, denominator):
     print(f"\n{title}")
     for name, value in seconds.items():
         print(f"  {name:<46}{value:>8.2f} s")
-    print(f"  statsmodels / skxent: {seconds[numerator] / seconds[denominator]:.1f}x")
+    ratio = seconds[numerator] / seconds[denominator]
+    print(f"  statsmodels / skxent: {ratio:.1f}x")
+    return ratio
 
 
 def main():
@@ -99,14 +106,21 @@ def main():
     parser.add_argument(
         "--all-threads", action="store_true", help="BLAS and Numba as configured"
     )
+    _results.add_arguments(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.repeats = 1
 
-    problem = make_problem("dense64", quick=args.quick)
+    problem = make_problem("dense64", quick=args.quick, smoke=args.smoke)
     X, y = problem.X, problem.y
+    description = problem.description
+    if args.smoke:
+        X = np.ascontiguousarray(X[:, :SMOKE_FEATURES])
+        description += f", first {SMOKE_FEATURES} features"
     exog = np.column_stack([np.ones(X.shape[0]), X])
     print_environment()
     threads = "as configured" if args.all_threads else "one thread"
-    print(f"\nData: {problem.description}, C = inf; BLAS and Numba: {threads}")
+    print(f"\nData: {description}, C = inf; BLAS and Numba: {threads}")
     limits = (
         contextlib.nullcontext() if args.all_threads else threadpool_limits(limits=1)
     )
@@ -133,18 +147,28 @@ def main():
         "skxent fit + coefficient_inference": skxent_seconds,
         "statsmodels MNLogit fit + bse": statsmodels_seconds,
     }
-    print_times(
-        f"Covariance at the optimum (best of {args.repeats}, round-robin)",
-        at_optimum,
-        "statsmodels hessian + inverse",
-        "skxent coefficient_inference",
-    )
-    print_times(
-        "Fit and standard errors (once each)",
-        end_to_end,
-        "statsmodels MNLogit fit + bse",
-        "skxent fit + coefficient_inference",
-    )
+    ratios = {
+        "covariance at the optimum": print_times(
+            f"Covariance at the optimum (best of {args.repeats}, round-robin)",
+            at_optimum,
+            "statsmodels hessian + inverse",
+            "skxent coefficient_inference",
+        ),
+        "fit and standard errors": print_times(
+            "Fit and standard errors (once each)",
+            end_to_end,
+            "statsmodels MNLogit fit + bse",
+            "skxent fit + coefficient_inference",
+        ),
+    }
+    summary = {
+        "data": description,
+        "threads": threads,
+        "ratio": "statsmodels time / skxent time (above 1: skxent is faster)",
+        "ratios": ratios,
+        "seconds": {**at_optimum, **end_to_end},
+    }
+    _results.save("bench_inference", args, summary)
 
 
 if __name__ == "__main__":

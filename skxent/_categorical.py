@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skxent import _entropy_estimators
+from skxent._doc_link import DocLinkMixin
 from skxent._encoding import category_codes, native_byte_order, small_integer_range
 from skxent._kernels import counting as kernels
 from skxent._linear_loss import LinearSoftmaxLoss
@@ -300,7 +301,7 @@ def _fit_logits(target, objective, tol, max_iter):
     return log_softmax(logits), n_iter
 
 
-class CategoricalMLE(DensityMixin, BaseEstimator):
+class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
     """Maximum-likelihood (add-alpha smoothed) categorical density estimator.
 
     Each column of ``X`` is an independent categorical feature; the fitted

@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skxent import _targets
+from skxent._doc_link import DocLinkMixin
 from skxent._encoding import native_byte_order, unique_values
 from skxent._linear_loss import LinearSoftmaxLoss
 from skxent._objectives import OBJECTIVES
@@ -28,7 +29,7 @@ X_DTYPES = tuple(
 )
 
 
-class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
+class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
     """Softmax (multinomial logistic) regression trained on CE, KL, reverse KL or JS.
 
     Minimizes, over the coefficients ``W`` and intercepts ``b``,
