@@ -28,6 +28,7 @@ SCRIPTS = (
     "bench_metrics.py",
     "bench_categorical.py",
     "bench_inference.py",
+    "bench_objectives.py",
     "bench_first_use.py",
 )
 HEADER = ("benchmark", "schema", "source", "date", "smoke", "machine")
