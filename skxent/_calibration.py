@@ -1,29 +1,32 @@
 """Binned calibration error of probabilistic predictions.
 
-Each column of the inputs is one binary problem: a confidence ``c_i`` in
-``[0, 1]`` (a predicted probability) and an outcome ``o_i`` in ``[0, 1]`` (1
-when the predicted event happened, 0 when not, or its probability under a soft
-target). The confidences are cut into bins ``B_1, ..., B_n``; bin ``b`` has
-weight ``W_b = sum_{i in B_b} w_i`` and gap
+Each column of the inputs is one binary problem: a confidence :math:`c_i` in
+:math:`[0, 1]` (a predicted probability) and an outcome :math:`o_i` in
+:math:`[0, 1]` (1 when the predicted event happened, 0 when not, or its
+probability under a soft target). The confidences are cut into bins
+:math:`B_1, \\dots, B_n`; bin :math:`b` has weight
+:math:`W_b = \\sum_{i \\in B_b} w_i` and gap
 
 .. math::
 
     g_b = \\left| \\frac{\\sum_{i \\in B_b} w_i (o_i - c_i)}{W_b} \\right|,
 
 the distance between its accuracy (mean outcome) and its mean confidence.
-With ``W = sum_i w_i``, a problem's error is ``E = sum_b (W_b / W) g_b^r``
-(``r = 1`` for ``norm="l1"``, ``r = 2`` for ``"l2"``) or ``E = max_b g_b``
-(``"max"``), over bins of positive weight. Over the ``K`` columns the error
-is ``mean_k E_k`` (``l1``), ``sqrt(mean_k E_k)`` (``l2``) or ``max_k E_k``
-(``max``): the l1, l2 and max norms of the calibration gap, computed by
-histogram.
+With :math:`W = \\sum_i w_i`, a problem's error is
+:math:`E = \\sum_b (W_b / W) g_b^r` (:math:`r = 1` for ``norm="l1"``,
+:math:`r = 2` for ``"l2"``) or :math:`E = \\max_b g_b` (``"max"``), over bins
+of positive weight. Over the :math:`K` columns the error is
+:math:`\\frac1K \\sum_k E_k` (``"l1"``), :math:`\\sqrt{\\frac1K \\sum_k E_k}`
+(``"l2"``) or :math:`\\max_k E_k` (``"max"``): the l1, l2 and max norms of the
+calibration gap, computed by histogram.
 
-Bins are closed on the right, as in ``sklearn.calibration.calibration_curve``:
-with interior edges ``e_1 <= ... <= e_{n-1}``, a confidence goes to the bin
-numbered by how many edges lie strictly below it. Uniform edges are
-``e_b = b / n``; quantile edges are the weighted inverted-CDF quantiles of
-the confidences, ``e_b`` the smallest confidence whose cumulative weight
-reaches ``b / n`` of the total, so that integer weights act as repeated
+Bins are closed on the right, as in
+:func:`sklearn.calibration.calibration_curve`: with interior edges
+:math:`e_1 \\le \\dots \\le e_{n-1}`, a confidence goes to the bin numbered by
+how many edges lie strictly below it. Uniform edges are :math:`e_b = b / n`;
+quantile edges are the weighted inverted-CDF quantiles of the confidences,
+:math:`e_b` the smallest confidence whose cumulative weight reaches
+:math:`b / n` of the total, so that integer weights act as repeated
 samples and a zero weight as an absent one. Equal edges leave bins empty.
 """
 

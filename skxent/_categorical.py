@@ -1,10 +1,11 @@
 """Maximum-likelihood estimation of categorical distributions, as a density estimator.
 
-For one categorical feature with (weighted) counts ``n_k`` summing to ``N``, the
-likelihood ``prod_k q_k ** n_k`` is largest at the empirical frequencies
-``p_k = n_k / N``. Maximizing it is minimizing the cross-entropy ``H(p, q)`` from
-the empirical distribution to the model, and the KL divergence
-``KL(p || q) = H(p, q) - H(p)``: the closed form is the unique minimizer of both.
+For one categorical feature with (weighted) counts :math:`n_k` summing to
+:math:`N`, the likelihood :math:`\\prod_k q_k^{n_k}` is largest at the empirical
+frequencies :math:`p_k = n_k / N`. Maximizing it is minimizing the cross-entropy
+:math:`H(p, q)` from the empirical distribution to the model, and the KL
+divergence :math:`KL(p \\,\\|\\, q) = H(p, q) - H(p)`: the closed form is the
+unique minimizer of both.
 """
 
 import contextlib
@@ -305,19 +306,21 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
     """Maximum-likelihood (add-alpha smoothed) categorical density estimator.
 
     Each column of ``X`` is an independent categorical feature; the fitted
-    model gives category ``k`` of a feature the probability
+    model gives category :math:`k` of a feature the probability
 
     .. math::
 
         \\hat q_k = \\frac{n_k + \\alpha}{N + K \\alpha},
 
-    where ``n_k`` is the total ``sample_weight`` of the rows holding ``k``,
-    ``N`` their sum and ``K`` the number of categories. With ``alpha=0`` this
+    where :math:`n_k` is the total ``sample_weight`` of the rows holding
+    :math:`k`, :math:`N` their sum, :math:`K` the number of categories and
+    :math:`\\alpha` the pseudo-count ``alpha``. With ``alpha=0`` this
     is the maximum-likelihood estimate, the empirical frequencies, which is
     also the distribution of smallest cross-entropy (and KL divergence) from
     the empirical distribution. With ``alpha > 0`` it is the posterior mean
-    under a symmetric ``Dirichlet(alpha)`` prior, not the posterior mode (the
-    MAP estimate adds ``alpha - 1`` and does not exist for ``alpha < 1``).
+    under a symmetric :math:`\\operatorname{Dirichlet}(\\alpha)` prior, not the
+    posterior mode (the MAP estimate adds :math:`\\alpha - 1` and does not exist
+    for :math:`\\alpha < 1`).
     The log-likelihood of a row is the sum over features.
 
     Parameters
@@ -325,15 +328,15 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
     alpha : float >= 0 or {"laplace", "jeffreys", "perks", "minimax"}, \
             default=0.0
         Pseudo-count added to every category of every feature. Named choices
-        set it per feature from ``K`` and ``N``: ``"laplace"`` 1 (rule of
-        succession), ``"jeffreys"`` 1/2 (Jeffreys prior, the
-        Krichevsky-Trofimov estimator), ``"perks"`` 1/K, ``"minimax"``
-        sqrt(N)/K (minimax for squared error).
+        set it per feature from :math:`K` and :math:`N`: ``"laplace"`` 1
+        (rule of succession), ``"jeffreys"`` 1/2 (Jeffreys prior, the
+        Krichevsky-Trofimov estimator), ``"perks"`` :math:`1/K`,
+        ``"minimax"`` :math:`\\sqrt{N}/K` (minimax for squared error).
     categories : "auto" or list of array-like, default="auto"
         ``"auto"``: the values seen in ``fit`` with positive weight, sorted.
         A list: ``categories[j]`` holds the allowed values of feature ``j``,
         in the order of ``probabilities_[j]``. Declared categories absent from
-        the training data get probability ``alpha / (N + K alpha)`` (zero when
+        the training data get probability :math:`\\alpha / (N + K \\alpha)` (zero when
         ``alpha=0``); a training value outside the list is an error (unless
         its weight is zero).
     solver : {"closed_form", "lbfgs"}, default="closed_form"
@@ -341,18 +344,19 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
         ``objective`` over softmax logits with L-BFGS. The closed form is the
         exact minimizer, so both give the same probabilities; the solver is
         there to show it. Categories with smoothed count zero get probability
-        exactly zero without a logit (their optimal logit is ``-inf``).
+        exactly zero without a logit (their optimal logit is :math:`-\\infty`).
     objective : {"cross_entropy", "kl_divergence", "reverse_kl_divergence", \
             "js_divergence"}, default="cross_entropy"
-        The loss between the smoothed empirical distribution ``p`` and the
-        model ``q`` that ``"lbfgs"`` minimizes and ``loss_`` reports, one of
-        :class:`~skxent.SoftmaxClassifier`'s objectives: ``H(p, q)``, ``KL(p || q) =
-        H(p, q) - H(p)``, ``KL(q || p)`` or ``JS(p, q)``. Each is minimized
-        by ``q = p``, the closed form.
+        The loss between the smoothed empirical distribution :math:`p` and
+        the model :math:`q` that ``"lbfgs"`` minimizes and ``loss_`` reports,
+        one of :class:`~skxent.SoftmaxClassifier`'s objectives:
+        :math:`H(p, q)`, :math:`KL(p \\,\\|\\, q) = H(p, q) - H(p)`,
+        :math:`KL(q \\,\\|\\, p)` or :math:`JS(p, q)`. Each is minimized by
+        :math:`q = p`, the closed form.
     handle_unknown : {"error", "zero"}, default="error"
-        What ``score_samples`` does with a value that is not a category:
+        What :meth:`score_samples` does with a value that is not a category:
         raise a ``ValueError``, or give it probability zero (log-likelihood
-        ``-inf``).
+        :math:`-\\infty`).
     tol : float > 0, default=1e-10
         ``"lbfgs"`` stops when every fitted probability is within ``tol`` of
         its target (the largest gradient entry), or earlier when the loss stops
@@ -386,9 +390,9 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
         L-BFGS iterations, the most any feature took (0 for the closed
         form).
     n_features_in_ : int
-        Number of features seen during ``fit``.
+        Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during ``fit``, when ``X`` has string
+        Names of the features seen during :meth:`fit`, when ``X`` has string
         column names (a pandas DataFrame).
 
     See Also
@@ -500,7 +504,8 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
             None, pandas NA or NaT) or an infinity raises a ``ValueError``.
             The columns of a pandas DataFrame keep their dtypes; nullable
             ``Int64``, ``UInt64``, ``boolean`` and ``Float64`` columns count
-            like their NumPy dtypes (integers above 2**53 stay distinct).
+            like their NumPy dtypes (integers above :math:`2^{53}` stay
+            distinct).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,) or float, default=None
@@ -603,7 +608,8 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
 
         This is minus the cross-entropy from the empirical distribution of
         ``X`` to the model, so model selection by held-out ``score`` (e.g.
-        ``GridSearchCV`` over ``alpha``) maximizes held-out likelihood.
+        :class:`~sklearn.model_selection.GridSearchCV` over ``alpha``)
+        maximizes held-out likelihood.
 
         Parameters
         ----------
@@ -619,15 +625,17 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
         return float(np.mean(self.score_samples(X)))
 
     def probability_std_err(self):
-        """Standard error of each maximum-likelihood frequency ``counts_ / N``.
+        """Standard error of each maximum-likelihood frequency :math:`n_k / N`.
 
-        Under multinomial sampling the frequencies ``p = n / N`` of a feature
-        have covariance ``(diag(p) - p p^T) / N``; this is the square root of
-        its diagonal, ``sqrt(p_k (1 - p_k) / N)``, with ``N`` the total sample
-        weight (frequency weights). It describes the unsmoothed frequencies,
-        which are ``probabilities_`` when ``alpha=0``. It is zero for a
-        category with count 0 or ``N``, where the normal approximation fails:
-        use :meth:`probability_interval` for small counts.
+        Under multinomial sampling the frequencies :math:`p = n / N` of a
+        feature (:math:`n` its ``counts_``) have covariance
+        :math:`(\\operatorname{diag}(p) - p p^\\top) / N`; this is the square
+        root of its diagonal, :math:`\\sqrt{p_k (1 - p_k) / N}`, with :math:`N`
+        the total sample weight (frequency weights). It describes the
+        unsmoothed frequencies, which are ``probabilities_`` when ``alpha=0``.
+        It is zero for a category with count 0 or :math:`N`, where the normal
+        approximation fails: use :meth:`probability_interval` for small
+        counts.
 
         Returns
         -------
@@ -640,22 +648,24 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
     def probability_interval(self, confidence_level=0.95, *, method="wilson"):
         """Confidence interval of each category's probability, inside [0, 1].
 
-        One binomial interval per category for the frequency ``counts_ / N``
+        One binomial interval per category for the frequency :math:`n / N`,
+        :math:`n` its count in ``counts_`` and :math:`N` the feature's total
         (marginal, not simultaneous over categories):
 
         - ``"wilson"``: Wilson's score interval, recommended by Brown, Cai and
           DasGupta (2001, Statistical Science 16, 101-133) for coverage close
-          to nominal at every ``N``;
-        - ``"jeffreys"``: the equal-tailed ``Beta(n + 1/2, N - n + 1/2)``
-          posterior interval, with ends 0 at ``n = 0`` and 1 at ``n = N``;
+          to nominal at every :math:`N`;
+        - ``"jeffreys"``: the equal-tailed
+          :math:`\\operatorname{Beta}(n + 1/2, N - n + 1/2)` posterior
+          interval, with ends 0 at :math:`n = 0` and 1 at :math:`n = N`;
         - ``"clopper_pearson"``: the "exact" interval, coverage at least
           ``confidence_level`` for integer counts.
 
         Parameters
         ----------
         confidence_level : float in (0, 1), default=0.95
-            Coverage of each interval (``1 - alpha`` in the notation of
-            tests; not this estimator's smoothing ``alpha``).
+            Coverage of each interval (:math:`1 - \\alpha` in the notation
+            of tests; not this estimator's smoothing ``alpha``).
         method : {"wilson", "jeffreys", "clopper_pearson"}, default="wilson"
 
         Returns
@@ -684,29 +694,31 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
 
         ``entropy_`` is the entropy of the fitted distribution, which is the
         plug-in estimate when ``alpha=0`` and biased low: by about
-        ``(K - 1) / (2 N)`` when every category is well sampled, by more when
-        many are not. The other methods correct it from ``counts_``, whatever
-        ``alpha`` is:
+        :math:`(K - 1) / (2 N)` when every category is well sampled, by more
+        when many are not. The other methods correct it from the counts
+        :math:`n_k` in ``counts_`` (total :math:`N`), whatever ``alpha`` is:
 
-        - ``"plugin"``: ``-sum_k p_k log p_k`` with ``p = counts_ / N``;
-          delta-method standard error ``sqrt((sum_k p_k log^2 p_k - H^2) / N)``;
-        - ``"miller_madow"``: plug-in ``+ (m - 1) / (2 N)``, ``m`` the number
-          of observed categories;
-        - ``"jackknife"``: the jackknife bias correction over the ``N``
+        - ``"plugin"``: :math:`H = -\\sum_k p_k \\log p_k` with
+          :math:`p_k = n_k / N`; delta-method standard error
+          :math:`\\sqrt{(\\sum_k p_k \\log^2 p_k - H^2) / N}`;
+        - ``"miller_madow"``: plug-in :math:`+ (m - 1) / (2 N)`, :math:`m` the
+          number of observed categories;
+        - ``"jackknife"``: the jackknife bias correction over the :math:`N`
           leave-one-out samples, with the jackknife standard error;
         - ``"chao_shen"``: the coverage-adjusted estimator of Chao and Shen
           (2003), which allows for unseen categories;
         - ``"shrinkage"``: the plug-in entropy of the James-Stein shrinkage of
-          ``p`` towards the uniform distribution (Hausser and Strimmer, 2009);
+          :math:`p` towards the uniform distribution (Hausser and Strimmer,
+          2009);
         - ``"nsb"``: the posterior mean of Nemenman, Shafee and Bialek (2002),
           with the posterior standard deviation as standard error.
 
-        ``"shrinkage"`` and ``"nsb"`` depend on the number of categories ``K``
+        ``"shrinkage"`` and ``"nsb"`` depend on the number of categories :math:`K`
         of each feature, ``len(categories_[j])``: declare ``categories`` to
         include those possible but not observed. ``"jackknife"`` and
         ``"chao_shen"`` count single observations and need integer counts
-        (no fractional ``sample_weight``); ``"jackknife"`` needs ``N >= 2``.
-        How each bias shrinks with ``N``:
+        (no fractional ``sample_weight``); ``"jackknife"`` needs
+        :math:`N \\ge 2`. How each bias shrinks with :math:`N`:
         :ref:`sphx_glr_auto_examples_plot_entropy_estimators.py`.
 
         Parameters

@@ -1,30 +1,31 @@
 """Uncertainty of categorical frequencies and estimators of their entropy.
 
-Every function takes the counts ``n_k`` of the ``K`` categories of one
+Every function takes the counts :math:`n_k` of the :math:`K` categories of one
 categorical variable, a 1-D array whose zeros are categories that exist but
-were not observed, and ``N = sum_k n_k``. Counts may be weighted (non-integer)
-unless said otherwise; weights act as frequency weights, so ``N`` is the total
-weight.
+were not observed, and :math:`N = \\sum_k n_k`. Counts may be weighted
+(non-integer) unless said otherwise; weights act as frequency weights, so
+:math:`N` is the total weight.
 
-The maximum-likelihood frequencies ``p_k = n_k / N`` have the multinomial
-covariance ``(diag(p) - p p^T) / N``. Their plug-in entropy
-``H = -sum_k p_k log p_k`` is biased low (by about ``(K - 1) / (2 N)``), and
-``estimate_entropy`` offers the estimators that correct it, with a standard
-error where the method defines one:
+The maximum-likelihood frequencies :math:`p_k = n_k / N` have the multinomial
+covariance :math:`(\\operatorname{diag}(p) - p p^\\top) / N`. Their plug-in
+entropy :math:`H = -\\sum_k p_k \\log p_k` is biased low (by about
+:math:`(K - 1) / (2 N)`), and :func:`estimate_entropy` offers the estimators
+that correct it, with a standard error where the method defines one:
 
-- ``"plugin"``: ``-sum_k p_k log p_k``; delta-method standard error;
-- ``"miller_madow"``: the plug-in estimate plus ``(m - 1) / (2 N)``;
-- ``"jackknife"``: ``N H - (N - 1) mean_i H_(-i)``; jackknife standard error;
-- ``"chao_shen"``: ``-sum_k C p_k log(C p_k) / (1 - (1 - C p_k)^N)`` with
-  the sample coverage ``C = 1 - f_1 / N`` [CS2003]_;
-- ``"shrinkage"``: the plug-in entropy of ``lambda / K + (1 - lambda) p``,
+- ``"plugin"``: :math:`-\\sum_k p_k \\log p_k`; delta-method standard error;
+- ``"miller_madow"``: the plug-in estimate plus :math:`(m - 1) / (2 N)`;
+- ``"jackknife"``: :math:`N H - (N - 1) \\frac1N \\sum_i H_{(-i)}`; jackknife
+  standard error;
+- ``"chao_shen"``: :math:`-\\sum_k C p_k \\log(C p_k) / (1 - (1 - C p_k)^N)`
+  with the sample coverage :math:`C = 1 - f_1 / N` [CS2003]_;
+- ``"shrinkage"``: the plug-in entropy of :math:`\\lambda / K + (1 - \\lambda) p`,
   James-Stein shrinkage towards the uniform distribution [HS2009]_;
 - ``"nsb"``: the posterior mean under the prior of [NSB2002]_; the posterior
   standard deviation.
 
-Here ``m`` is the number of observed categories, ``H_(-i)`` the plug-in
-entropy without observation ``i`` and ``f_1`` the number of categories seen
-exactly once. The formulas, and what each method does with unobserved
+Here :math:`m` is the number of observed categories, :math:`H_{(-i)}` the
+plug-in entropy without observation :math:`i` and :math:`f_1` the number of
+categories seen exactly once. The formulas, and what each method does with unobserved
 categories, are in :func:`estimate_entropy`. The anchors are the R package
 ``entropy`` (Hausser and Strimmer; its ``entropy.MillerMadow``,
 ``entropy.ChaoShen`` and ``freqs.shrink`` are followed to the letter, edge
@@ -119,11 +120,12 @@ def _check_integer_counts(counts, method):
 
 
 def probability_covariance(counts):
-    """Covariance of the maximum-likelihood frequencies ``p = counts / N``.
+    """Covariance of the maximum-likelihood frequencies :math:`p = n / N`.
 
-    Under multinomial sampling of ``N`` observations,
-    ``Cov(p) = (diag(p) - p p^T) / N``, evaluated at the estimate ``p``. It is
-    singular (its rows sum to zero, since ``sum_k p_k = 1``); an unobserved
+    Under multinomial sampling of :math:`N` observations,
+    :math:`\\operatorname{Cov}(p) = (\\operatorname{diag}(p) - p p^\\top) / N`,
+    evaluated at the estimate :math:`p`. It is singular (its rows sum to zero,
+    since :math:`\\sum_k p_k = 1`); an unobserved
     category has variance zero.
 
     Parameters
@@ -148,10 +150,10 @@ def probability_covariance(counts):
 
 
 def probability_std_err(counts):
-    """Standard error of each maximum-likelihood frequency, ``sqrt(p (1 - p) / N)``.
+    """Standard error :math:`\\sqrt{p (1 - p) / N}` of each frequency :math:`p`.
 
     The square root of the diagonal of :func:`probability_covariance`. It is
-    zero for a category with count 0 or ``N``, where the normal approximation
+    zero for a category with count 0 or :math:`N`, where the normal approximation
     fails: use :func:`probability_interval` for small counts.
 
     Parameters
@@ -177,32 +179,34 @@ def probability_std_err(counts):
 def probability_interval(counts, *, confidence_level=0.95, method="wilson"):
     """Confidence interval of each category's probability, inside [0, 1].
 
-    Each category is treated as a binomial proportion, ``n_k`` successes in
-    ``N`` trials; the intervals are marginal, one category at a time, not
-    simultaneous. With ``alpha = 1 - confidence_level`` and ``z`` the
-    ``1 - alpha / 2`` normal quantile:
+    Each category is treated as a binomial proportion, :math:`n` successes in
+    :math:`N` trials; the intervals are marginal, one category at a time, not
+    simultaneous. With :math:`\\alpha` = ``1 - confidence_level`` and :math:`z`
+    the :math:`1 - \\alpha / 2` normal quantile:
 
-    - ``"wilson"``: the score interval of Wilson (1927), the set of ``p``
+    - ``"wilson"``: the score interval of Wilson (1927), the set of :math:`p`
       that a two-sided score test does not reject,
-      ``(n + z^2 / 2 ± z sqrt(n (N - n) / N + z^2 / 4)) / (N + z^2)``;
+      :math:`(n + z^2 / 2 \\pm z \\sqrt{n (N - n) / N + z^2 / 4}) / (N + z^2)`;
       recommended by [BCD2001]_ for its coverage close to nominal at every
-      ``N``. It is not centred on ``n / N``: it moves towards 1/2.
-    - ``"jeffreys"``: the equal-tailed interval of the ``Beta(n + 1/2,
-      N - n + 1/2)`` posterior under Jeffreys' prior [BCD2001]_, with the
-      lower end 0 when ``n = 0`` and the upper end 1 when ``n = N``.
+      :math:`N`. It is not centred on :math:`n / N`: it moves towards 1/2.
+    - ``"jeffreys"``: the equal-tailed interval of the
+      :math:`\\operatorname{Beta}(n + 1/2, N - n + 1/2)` posterior under
+      Jeffreys' prior [BCD2001]_, with the lower end 0 when :math:`n = 0` and
+      the upper end 1 when :math:`n = N`.
     - ``"clopper_pearson"``: the "exact" interval of Clopper and Pearson
-      (1934), quantiles ``alpha / 2`` of ``Beta(n, N - n + 1)`` and
-      ``1 - alpha / 2`` of ``Beta(n + 1, N - n)``. Its coverage is at least
+      (1934), quantiles :math:`\\alpha / 2` of
+      :math:`\\operatorname{Beta}(n, N - n + 1)` and :math:`1 - \\alpha / 2` of
+      :math:`\\operatorname{Beta}(n + 1, N - n)`. Its coverage is at least
       ``confidence_level`` for integer counts, and often well above.
 
-    All three are defined for weighted counts, with ``N`` the total weight.
+    All three are defined for weighted counts, with :math:`N` the total weight.
 
     Parameters
     ----------
     counts : array-like of shape (n_categories,)
         Non-negative (weighted) count of each category.
     confidence_level : float in (0, 1), default=0.95
-        Coverage of each interval (``1 - alpha`` in the usual notation).
+        Coverage of each interval (:math:`1 - \\alpha` in the usual notation).
     method : {"wilson", "jeffreys", "clopper_pearson"}, default="wilson"
         How the interval is computed.
 
@@ -473,45 +477,48 @@ def estimate_entropy(counts, method="plugin", *, base=None):
     """Estimate the entropy of a categorical distribution from its counts.
 
     ``counts`` holds one entry per category, zeros included: the number of
-    categories ``K`` is ``len(counts)``, which matters to ``"shrinkage"``
-    and ``"nsb"`` only. With ``p_k = n_k / N``:
+    categories :math:`K` is ``len(counts)``, which matters to ``"shrinkage"``
+    and ``"nsb"`` only. With :math:`p_k = n_k / N`:
 
     - ``"plugin"``: the entropy of the empirical frequencies,
-      ``H = -sum_k p_k log p_k``, with the delta-method standard error
-      ``sqrt((sum_k p_k log^2 p_k - H^2) / N)``. Biased low, by about
-      ``(K - 1) / (2 N)`` when every category is well sampled, by more when
-      many are not.
-    - ``"miller_madow"``: ``H + (m - 1) / (2 N)``, the first-order bias
-      correction with ``m`` the number of observed categories (R
+      :math:`H = -\\sum_k p_k \\log p_k`, with the delta-method standard error
+      :math:`\\sqrt{(\\sum_k p_k \\log^2 p_k - H^2) / N}`. Biased low, by about
+      :math:`(K - 1) / (2 N)` when every category is well sampled, by more
+      when many are not.
+    - ``"miller_madow"``: :math:`H + (m - 1) / (2 N)`, the first-order bias
+      correction with :math:`m` the number of observed categories (R
       ``entropy.MillerMadow``). No standard error.
-    - ``"jackknife"``: ``N H - (N - 1) mean_i H_(-i)`` over the ``N``
-      leave-one-out plug-in entropies ``H_(-i)``, with the jackknife standard
-      error ``sqrt((N - 1) / N sum_i (H_(-i) - mean_j H_(-j))^2)``. Integer
-      counts, ``N >= 2``.
+    - ``"jackknife"``: :math:`N H - (N - 1) \\bar H_{(-\\cdot)}` over the
+      :math:`N` leave-one-out plug-in entropies :math:`H_{(-i)}` of mean
+      :math:`\\bar H_{(-\\cdot)}`, with the jackknife standard error
+      :math:`\\sqrt{\\frac{N - 1}{N} \\sum_i (H_{(-i)} - \\bar H_{(-\\cdot)})^2}`.
+      Integer counts, :math:`N \\ge 2`.
     - ``"chao_shen"``: the coverage-adjusted estimator of [CS2003]_,
-      ``-sum_k C p_k log(C p_k) / (1 - (1 - C p_k)^N)`` over observed
-      categories, with the Good-Turing sample coverage ``C = 1 - f_1 / N``
-      (``f_1`` categories seen once; when all ``N`` are, ``f_1 = N - 1``,
-      as in R ``entropy.ChaoShen``). It allows for unseen categories without
-      knowing ``K``. Integer counts. No standard error (the authors use the
-      bootstrap).
-    - ``"shrinkage"``: the plug-in entropy of ``lambda / K + (1 - lambda) p``,
-      James-Stein shrinkage towards the uniform distribution over all ``K``
-      categories with the intensity of [HS2009]_,
-      ``lambda = (1 - sum_k p_k^2) / ((N - 1) sum_k (1/K - p_k)^2)`` clipped
-      to [0, 1] (1 when ``N <= 1`` or ``p`` is uniform; R ``freqs.shrink``).
-      No standard error.
+      :math:`-\\sum_k C p_k \\log(C p_k) / (1 - (1 - C p_k)^N)` over observed
+      categories, with the Good-Turing sample coverage
+      :math:`C = 1 - f_1 / N` (:math:`f_1` categories seen once; when all
+      :math:`N` are, :math:`f_1 = N - 1`, as in R ``entropy.ChaoShen``). It
+      allows for unseen categories without knowing :math:`K`. Integer counts.
+      No standard error (the authors use the bootstrap).
+    - ``"shrinkage"``: the plug-in entropy of
+      :math:`\\lambda / K + (1 - \\lambda) p`, James-Stein shrinkage towards
+      the uniform distribution over all :math:`K` categories with the
+      intensity of [HS2009]_,
+      :math:`\\lambda = (1 - \\sum_k p_k^2) / ((N - 1) \\sum_k (1/K - p_k)^2)`
+      clipped to :math:`[0, 1]` (1 when :math:`N \\le 1` or :math:`p` is
+      uniform; R ``freqs.shrink``). No standard error.
     - ``"nsb"``: the posterior mean of the entropy of [NSB2002]_: a mixture
-      over ``a`` of symmetric ``Dirichlet(a)`` priors on the ``K``
-      probabilities, weighted so that the prior on the entropy is nearly
-      uniform on ``[0, log K]``; the standard error is the posterior
-      standard deviation. ``K = 1`` gives 0 exactly. The integral over
-      ``log(a)`` is computed to about 1e-9 relative. Declaring categories that
-      cannot occur raises the estimate: ``K`` is part of the prior.
+      over :math:`a` of symmetric :math:`\\operatorname{Dirichlet}(a)` priors
+      on the :math:`K` probabilities, weighted so that the prior on the
+      entropy is nearly uniform on :math:`[0, \\log K]`; the standard error is
+      the posterior standard deviation. :math:`K = 1` gives 0 exactly. The
+      integral over :math:`\\log a` is computed to about 1e-9 relative.
+      Declaring categories that cannot occur raises the estimate: :math:`K`
+      is part of the prior.
 
     Weighted (non-integer) counts are accepted where the formula is defined
     for them (all but ``"jackknife"`` and ``"chao_shen"``, which count single
-    observations); ``N`` is then the total weight, which makes the standard
+    observations); :math:`N` is then the total weight, which makes the standard
     errors and bias corrections right for frequency weights only.
 
     Parameters

@@ -32,7 +32,7 @@ X_DTYPES = tuple(
 class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
     """Softmax (multinomial logistic) regression trained on CE, KL, reverse KL or JS.
 
-    Minimizes, over the coefficients ``W`` and intercepts ``b``,
+    Minimizes, over the coefficients :math:`W` and intercepts :math:`b`,
 
     .. math::
 
@@ -40,56 +40,66 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         + \\frac{\\lVert W \\rVert_F^2}{2 C S},
         \\qquad S = \\sum_i s_i,
 
-    the scaling of scikit-learn's ``LogisticRegression``, where ``p_i`` is the
-    target distribution of sample ``i`` (one-hot for class labels) and ``s_i``
-    its weight. With fixed targets, cross-entropy and KL divergence differ by
-    the constant ``H(p_i)``: same gradient, same minimizer, reported values
-    offset by the mean target entropy (zero for hard labels, where both are
-    the negative log-likelihood). Reverse KL is a different, mode-seeking fit.
+    the scaling of scikit-learn's
+    :class:`~sklearn.linear_model.LogisticRegression`, where :math:`p_i` is the
+    target distribution of sample :math:`i` (one-hot for class labels) and
+    :math:`s_i` its weight. With fixed targets, cross-entropy and KL divergence
+    differ by the constant :math:`H(p_i)`: same gradient, same minimizer,
+    reported values offset by the mean target entropy (zero for hard labels,
+    where both are the negative log-likelihood). Reverse KL is a different,
+    mode-seeking fit.
 
     Parameters
     ----------
     objective : {"cross_entropy", "kl_divergence", "reverse_kl_divergence", \
             "js_divergence"}, default="cross_entropy"
-        Per-sample loss ``l(p, q)``: ``H(p, q)``, ``KL(p || q)``,
-        ``KL(q || p)`` or the Jensen-Shannon divergence ``JS(p, q)``. The
+        Per-sample loss :math:`\\ell(p, q)`: :math:`H(p, q)`,
+        :math:`KL(p \\,\\|\\, q)`, :math:`KL(q \\,\\|\\, p)` or the
+        Jensen-Shannon divergence :math:`JS(p, q)`. The
         first two are convex in the coefficients and share one minimizer;
         reverse KL (mode-seeking) and Jensen-Shannon (bounded, robust to
         wrong labels) are not convex, and the solvers reach a stationary
         point from the default start. Reverse KL needs strictly positive
         targets: use ``label_smoothing > 0`` with hard labels.
     C : float, default=1.0
-        Inverse regularization strength, as in ``LogisticRegression``;
-        ``np.inf`` means no penalty.
+        Inverse regularization strength, as in
+        :class:`~sklearn.linear_model.LogisticRegression`;
+        :data:`np.inf <numpy.inf>` means no penalty.
     fit_intercept : bool, default=True
         Fit unpenalized intercepts.
     entropy_penalty : float >= 0, default=0.0
-        ``beta``: subtracts ``beta`` times the weighted mean entropy of the
-        predictions, ``H(q_i)``, from the objective (the confidence penalty of
-        Pereyra et al., 2017), whatever the objective; ``loss_`` and
-        ``loss_curve_`` include it. The objective is then **not convex**: the
+        :math:`\\beta`: subtracts :math:`\\beta` times the weighted mean
+        entropy of the predictions, :math:`H(q_i)`, from the objective (the
+        confidence penalty of Pereyra et al., 2017), whatever the objective;
+        ``loss_`` and ``loss_curve_`` include it. The objective is then
+        **not convex**: the
         solvers reach a stationary point from the default start (all the
         same one in skxent's tests). The target entropy is still a constant,
         so cross-entropy and KL divergence keep one minimizer.
     label_smoothing : float in [0, 1), default=0.0
-        Targets become ``(1 - label_smoothing) p + label_smoothing / K``, for
-        hard and soft targets alike.
+        Targets become :math:`(1 - \\varepsilon) p + \\varepsilon / K`, where
+        :math:`\\varepsilon` is ``label_smoothing`` and :math:`K` the number of
+        classes, for hard and soft targets alike.
     classes : array-like of shape (n_classes,), default=None
         All classes, classes absent from ``y`` included, in the order of the
         columns of soft targets (in :meth:`fit` and :meth:`score`). By default
-        the unique labels of ``y``, or ``0..K-1`` for soft targets.
+        the unique labels of ``y``, or :math:`0, \\dots, K - 1` for soft
+        targets.
         ``classes_`` holds the classes sorted whatever their order here, and
         the columns of :meth:`predict_proba` follow ``classes_``, as
         scikit-learn's scorers and skxent's assume.
     class_weight : dict or "balanced", default=None
         Weights per class, multiplied into the sample weights; a dict's
         values must be finite and non-negative (0 drops a class), and classes
-        it leaves out weigh 1. For soft targets sample ``i`` gets weight
-        ``sum_k p_ik w_k`` and target ``p_ik w_k / sum_j p_ij w_j``, so that a
-        soft target behaves as its rows repeated once per class.
-        ``"balanced"`` uses ``S / (K * sum_i s_i p_ik)``.
+        it leaves out weigh 1. For soft targets sample :math:`i` gets weight
+        :math:`\\sum_k p_{ik} w_k` and target
+        :math:`p_{ik} w_k / \\sum_j p_{ij} w_j`, so that a soft target behaves
+        as its rows repeated once per class, where :math:`w_k` is the weight of
+        class :math:`k`. ``"balanced"`` uses
+        :math:`w_k = S / (K \\sum_i s_i p_{ik})`.
     solver : {"lbfgs", "newton-cg", "trust-ncg"}, default="lbfgs"
-        scipy optimizer; the Newton-type solvers use an exact
+        Method of :func:`scipy.optimize.minimize`; the Newton-type solvers
+        use an exact
         Hessian-vector product. All reach the same optimum of a convex
         objective. With many features (sparse text data, for example) L-BFGS
         spends much of its time in its own bookkeeping, and with a weak
@@ -97,13 +107,17 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         reaches the optimum in a few (see :ref:`performance`).
     tol : float, default=1e-4
         Stopping tolerance. ``"lbfgs"`` stops when the largest absolute
-        gradient entry is at most ``tol`` (as ``LogisticRegression`` does)
+        gradient entry is at most ``tol`` (as
+        :class:`~sklearn.linear_model.LogisticRegression` does)
         or when the objective's relative decrease falls below the rounding
         of its evaluation in the dtype of ``X``; ``"newton-cg"`` when the
-        mean absolute Newton step is at most ``tol``; ``"trust-ncg"`` when
-        the gradient norm is at most ``tol``.
+        largest absolute gradient entry is at most ``tol`` (as scikit-learn's
+        ``"newton-cg"`` does) or when its steps no longer move the
+        coefficients; ``"trust-ncg"`` when the gradient norm is at most
+        ``tol``.
     max_iter : int, default=100
-        Maximum solver iterations; a ``ConvergenceWarning`` when reached.
+        Maximum solver iterations; a
+        :class:`~sklearn.exceptions.ConvergenceWarning` when reached.
     warm_start : bool, default=False
         Start from the previous solution when refitting.
     verbose : int, default=0
@@ -123,7 +137,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string feature names.
     n_iter_ : ndarray of shape (1,), int32
-        Solver iterations, as in ``LogisticRegression``.
+        Solver iterations, as in
+        :class:`~sklearn.linear_model.LogisticRegression`.
     loss_ : float
         Final value of the objective, penalty included.
     loss_curve_ : list of float
@@ -423,7 +438,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         return scores
 
     def predict_proba(self, X):
-        """Class probabilities ``softmax(logits)``, columns in ``classes_``.
+        """Class probabilities, the softmax of the logits, columns in ``classes_``.
 
         Parameters
         ----------
@@ -436,7 +451,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         return softmax(self._full_logits(X), axis=1)
 
     def predict_log_proba(self, X):
-        """Log-probabilities by a stable log-softmax (never ``log(0)``).
+        """Log-probabilities by a stable log-softmax (never :math:`\\log 0`).
 
         Parameters
         ----------

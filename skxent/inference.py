@@ -4,34 +4,37 @@
 Parametrization
 ---------------
 A softmax model sees only differences of logits, so its coefficients are
-reported relative to a reference class ``r`` (statsmodels ``MNLogit``'s
-parametrization): for every other class ``k``, ``beta_k = w_k - w_r`` and
-``b_k - b_r``, from the estimator's rows ``w_k`` of ``coef_`` and
-``intercept_``. A binary estimator's single row is already relative to
-``classes_[0]``. With ``x~_i = (1, x_i)`` (no leading 1 without an intercept)
-and ``theta_k = (b_k - b_r, beta_k)``, sample ``i`` has the logits
-``z_ik = theta_k . x~_i`` and ``z_ir = 0``, and ``q_i = softmax(z_i)``.
+reported relative to a reference class :math:`r` (statsmodels ``MNLogit``'s
+parametrization): for every other class :math:`k`, :math:`\\beta_k = w_k - w_r`
+and :math:`b_k - b_r`, from the estimator's rows :math:`w_k` of ``coef_`` and
+entries :math:`b_k` of ``intercept_``. A binary estimator's single row is
+already relative to ``classes_[0]``. With :math:`\\tilde x_i = (1, x_i)` (no
+leading 1 without an intercept) and :math:`\\theta_k = (b_k - b_r, \\beta_k)`,
+sample :math:`i` has the logits :math:`z_{ik} = \\theta_k^\\top \\tilde x_i` and
+:math:`z_{ir} = 0`, and :math:`q_i = \\operatorname{softmax}(z_i)`.
 
 Objective
 ---------
-The estimator's objective times the weight sum ``S = sum_i s_i``:
+The estimator's objective times the weight sum :math:`S = \\sum_i s_i`:
 
 .. math::
 
     L(\\theta) = \\sum_i s_i \\, H(p_i, q_i)
         + \\tfrac12 \\operatorname{tr}(B^\\top \\Lambda B),
 
-with ``B`` the ``beta_k`` stacked in rows (intercepts are not penalized),
-``Lambda = I / C`` for binary problems (the estimator penalizes its one row)
-and ``Lambda = (I - 1 1^T / K) / C`` otherwise: ``||W||_F^2 / (2 C)`` at the
-rows ``W`` that sum to zero, where the estimator's optimum lies. ``C = inf``
-means ``Lambda = 0``. Cross-entropy and KL divergence differ by a constant,
-so both give this ``L``.
+with :math:`B` the :math:`\\beta_k` stacked in rows (intercepts are not
+penalized), :math:`\\Lambda = I / C` for binary problems (the estimator
+penalizes its one row) and
+:math:`\\Lambda = (I - \\mathbf{1} \\mathbf{1}^\\top / K) / C` otherwise:
+:math:`\\lVert W \\rVert_F^2 / (2 C)` at the rows :math:`W` that sum to zero,
+where the estimator's optimum lies. :math:`C = \\infty` means
+:math:`\\Lambda = 0`. Cross-entropy and KL divergence differ by a constant, so
+both give this :math:`L`.
 
 Covariance
 ----------
-Over the non-reference classes, with ``r_i = q_i - p_i`` (the score of
-sample ``i`` in its logits) and ``(x)`` the Kronecker product,
+Over the non-reference classes, with :math:`r_i = q_i - p_i` (the score of
+sample :math:`i` in its logits) and :math:`\\otimes` the Kronecker product,
 
 .. math::
 
@@ -40,23 +43,25 @@ sample ``i`` in its logits) and ``(x)`` the Kronecker product,
     \\qquad
     M = \\sum_i s_i \\, (r_i r_i^\\top) \\otimes \\tilde x_i \\tilde x_i^\\top,
 
-the Hessian of ``L`` (the observed information, penalty included) and the
+the Hessian of :math:`L` (the observed information, penalty included) and the
 outer product of the per-sample scores. ``cov_type="nonrobust"`` reports
-``H^-1``, ``cov_type="robust"`` the sandwich ``H^-1 M H^-1`` (HC0).
+:math:`H^{-1}`, ``cov_type="robust"`` the sandwich :math:`H^{-1} M H^{-1}`
+(HC0).
 Sample weights are frequency weights: a weight of 2 is the row repeated.
 
 Cost
 ----
 One pass over the data, in chunks of at most :data:`CHUNK_ELEMENTS` values
-of ``X``. ``H`` takes one ``X~^T diag(w) X~`` product per pair of classes,
-each a BLAS symmetric rank-k update (the weights of a pair have one sign):
-about ``n (K - 1) K (p + 1)^2 / 4`` multiply-adds, where statsmodels'
-``MNLogit`` Hessian computes all ``(K - 1)^2`` products in full, once per
-Newton iteration. ``M`` is one symmetric rank-k update on the scores,
-``n n_params^2 / 2`` multiply-adds, about twice ``H``'s. Then a Cholesky
-inversion, ``n_params^3 / 3``. BLAS runs on the threads it is configured
-with (``threadpoolctl`` limits apply). Memory: a few dense
-``n_params x n_params`` matrices (see :data:`MAX_PARAMS`).
+of ``X``. :math:`H` takes one :math:`\\tilde X^\\top \\operatorname{diag}(w) \\tilde X`
+product per pair of classes, each a BLAS symmetric rank-k update (the weights
+of a pair have one sign): about :math:`n (K - 1) K (p + 1)^2 / 4`
+multiply-adds for :math:`n` samples and :math:`p` features, where statsmodels'
+``MNLogit`` Hessian computes all :math:`(K - 1)^2` products in full, once per
+Newton iteration. :math:`M` is one symmetric rank-k update on the scores,
+:math:`n P^2 / 2` multiply-adds for :math:`P` parameters, about twice
+:math:`H`'s. Then a Cholesky inversion, :math:`P^3 / 3`. BLAS runs on the
+threads it is configured with (``threadpoolctl`` limits apply). Memory: a few
+dense :math:`P \\times P` matrices (see :data:`MAX_PARAMS`).
 """
 
 import warnings
@@ -87,17 +92,18 @@ __all__ = [
 
 MAX_PARAMS = 5000
 """Default ``max_params`` of :func:`coefficient_inference`: 5000 parameters
-take 200 MB per dense ``n_params x n_params`` matrix, of which about four are
-alive at once."""
+take 200 MB per dense matrix of 5000 x 5000 float64 values, of which about
+four are alive at once."""
 
 RCOND_LIMIT = 1e-10
 """Smallest accepted reciprocal condition number of the information matrix
 scaled to a unit diagonal; below it the inverse would carry fewer than about
-six correct digits (``eps / RCOND_LIMIT``), or none."""
+six correct digits (float64's machine epsilon over ``RCOND_LIMIT``), or
+none."""
 
 SATURATION_LIMIT = 1e-8
 """Smallest accepted information of a parameter relative to its maximum
-(``sum_i s_i x~_ij^2 / 4``) when ``C = inf``: below it the fitted
+(:math:`\\sum_i s_i \\tilde x_{ij}^2 / 4`) when ``C=np.inf``: below it the fitted
 probabilities are within about this distance of 0 or 1 wherever the feature
 is nonzero (quasi-complete separation)."""
 
@@ -262,16 +268,18 @@ def coefficient_inference(
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or (n_samples, n_classes)
         Class labels, or probability rows whose columns follow the
-        estimator's ``classes`` parameter (``0..K-1`` by default), as in
-        ``fit``.
+        estimator's ``classes`` parameter (:math:`0, \\dots, K - 1` by
+        default), as in :meth:`SoftmaxClassifier.fit
+        <skxent.SoftmaxClassifier.fit>`.
     sample_weight : array-like of shape (n_samples,), default=None
         Frequency weights: a weight of 2 counts the row twice.
     cov_type : {"nonrobust", "robust"}, default="nonrobust"
-        ``"nonrobust"``: the inverse Hessian ``H^-1`` of the summed weighted
+        ``"nonrobust"``: the inverse Hessian :math:`H^{-1}` of the summed weighted
         negative log-likelihood, plus the penalty's Hessian when ``C`` is
         finite (then a Laplace approximation of the posterior under the
         Gaussian prior the penalty stands for). ``"robust"``: the sandwich
-        ``H^-1 (sum_i s_i g_i g_i^T) H^-1`` with per-sample scores ``g_i``
+        :math:`H^{-1} (\\sum_i s_i g_i g_i^\\top) H^{-1}` with per-sample
+        scores :math:`g_i`
         (HC0): valid when the model is misspecified and for soft targets,
         whose cross-entropy is a quasi-likelihood; every row counts as one
         independent observation.
@@ -292,7 +300,7 @@ def coefficient_inference(
     ValueError
         For an estimator fitted with reverse KL or class weights; for data
         whose features or classes differ from the fit; for a class without
-        samples when there is an intercept; with ``C = inf``, for perfect
+        samples when there is an intercept; with ``C=np.inf``, for perfect
         separation (the estimator classifies every sample correctly, so no
         maximum-likelihood estimate exists) or a parameter without
         information (a zero feature, or fitted probabilities within

@@ -1,8 +1,8 @@
 """Entropy, cross-entropy, KL and Jensen-Shannon divergence, calibration error,
 and their scorers.
 
-For a target distribution ``p`` and a predicted distribution ``q`` over ``K``
-classes (natural logarithms; ``base=2`` gives bits):
+For a target distribution :math:`p` and a predicted distribution :math:`q` over
+:math:`K` classes (natural logarithms; ``base=2`` gives bits):
 
 .. math::
 
@@ -12,14 +12,14 @@ classes (natural logarithms; ``base=2`` gives bits):
 
     JS(p, q) = \\tfrac12 KL(p \\| m) + \\tfrac12 KL(q \\| m), \\quad m = (p + q) / 2.
 
-Targets are 1-D class labels (then ``p`` is one-hot, ``H(p) = 0`` and
+Targets are 1-D class labels (then :math:`p` is one-hot, :math:`H(p) = 0` and
 cross-entropy, KL and the negative log-likelihood coincide) or a 2-D matrix of
 probability rows; binary soft targets are ``(n_samples, 2)`` rows too, since a
 1-D float target is read as labels and refused unless its values are integral.
 Predictions are an ``(n_samples, K)`` probability matrix, or the 1-D
 positive-class probabilities a scikit-learn scorer hands a metric for a binary
 classifier; float64, float32 and float16 keep their precision, as in
-``sklearn.metrics.log_loss``. With ``input="log_proba"`` or ``"logits"`` they
+:func:`sklearn.metrics.log_loss`. With ``input="log_proba"`` or ``"logits"`` they
 are log-probabilities or logits instead, read as logarithms without a round
 trip through probabilities.
 
@@ -78,8 +78,8 @@ def entropy(p, *, base=None):
     Returns
     -------
     entropy : ndarray of shape (n_samples,) or float
-        ``-sum_k p_k log p_k`` per row (a float for a single distribution),
-        with ``0 log 0 = 0``.
+        :math:`-\\sum_k p_k \\log p_k` per row (a float for a single
+        distribution), with :math:`0 \\log 0 = 0`.
 
     Examples
     --------
@@ -333,8 +333,9 @@ _DOC_PIECES = {
     y_true : array-like of shape (n_samples,) or (n_samples, n_classes)
         Class labels, or probability rows (soft targets) whose columns follow
         the columns of ``y_proba``. Probability rows must be finite,
-        non-negative and sum to one (within ``sqrt(eps)`` of their dtype); they
-        are never renormalized. Binary soft targets are ``(n_samples, 2)``
+        non-negative and sum to one (within :math:`\\sqrt{\\varepsilon}`,
+        :math:`\\varepsilon` the machine epsilon of their dtype); they are
+        never renormalized. Binary soft targets are ``(n_samples, 2)``
         rows: 1-D floats are labels and must be integral.
     y_proba : array-like of shape (n_samples, n_classes) or (n_samples,)
         Predictions, read as ``input`` says: by default probabilities, as
@@ -353,8 +354,9 @@ _DOC_PIECES = {
         What ``y_proba`` holds: probabilities (``predict_proba``),
         log-probabilities (``predict_log_proba``, a log-softmax), or logits
         (``decision_function``, unnormalized scores), normalized by a
-        log-softmax. Log-probability rows must have a ``logsumexp`` within
-        ``sqrt(eps)`` of 0 and are never renormalized; ``-inf`` stands for a
+        log-softmax. Log-probability rows must have a
+        :func:`~scipy.special.logsumexp` within :math:`\\sqrt{\\varepsilon}` of
+        0 and are never renormalized; ``-inf`` stands for a
         probability of 0. Probabilities passed as log-probabilities or
         logits, and log-probabilities passed as probabilities, raise a
         ``ValueError`` that says which to pass.""",
@@ -369,9 +371,9 @@ _DOC_PIECES = {
         Logarithm base; ``None`` means nats, ``2`` bits.""",
     "{log_inputs}": """
     Log-probabilities and logits are used as logarithms, never through
-    ``exp`` and back, and are not clipped: a log-probability of -1000 costs
-    1000 nats where the probability ``exp(-1000)``, 0 in floating point, is
-    clipped to ``eps`` and costs 36.""",
+    :math:`\\exp` and back, and are not clipped: a log-probability of -1000
+    costs 1000 nats where the probability :math:`e^{-1000}`, 0 in floating
+    point, is clipped to :math:`\\varepsilon` and costs 36.""",
 }
 
 
@@ -393,11 +395,13 @@ def cross_entropy(
     input="proba",
     base=None,
 ):
-    """Mean cross-entropy ``H(p_i, q_i) = -sum_k p_ik log q_ik``.
+    """Mean cross-entropy :math:`H(p_i, q_i) = -\\sum_k p_{ik} \\log q_{ik}`.
 
-    With class labels it equals ``sklearn.metrics.log_loss`` (same clipping of
-    ``q`` to ``[eps, 1 - eps]``); with probability targets it is
-    ``kl_divergence + H(p)``, the objective most frameworks minimize.
+    With class labels it equals :func:`sklearn.metrics.log_loss` (same
+    clipping of :math:`q` to :math:`[\\varepsilon, 1 - \\varepsilon]`,
+    :math:`\\varepsilon` the machine epsilon of its dtype); with probability
+    targets it is :func:`kl_divergence` plus :math:`H(p)`, the objective most
+    frameworks minimize.
 
     Parameters
     ----------
@@ -458,11 +462,12 @@ def kl_divergence(
     input="proba",
     base=None,
 ):
-    """Mean Kullback-Leibler divergence ``KL(p_i || q_i)``.
+    """Mean Kullback-Leibler divergence :math:`KL(p_i \\,\\|\\, q_i)`.
 
-    ``sum_k p_ik log(p_ik / q_ik)`` with ``0 log 0 = 0`` and ``q`` clipped to
-    ``[eps, 1 - eps]`` as in :func:`cross_entropy`; never negative. With class
-    labels it equals :func:`cross_entropy`.
+    :math:`\\sum_k p_{ik} \\log(p_{ik} / q_{ik})` with :math:`0 \\log 0 = 0` and
+    :math:`q` clipped to :math:`[\\varepsilon, 1 - \\varepsilon]` as in
+    :func:`cross_entropy`; never negative. With class labels it equals
+    :func:`cross_entropy`.
 
     Parameters
     ----------
@@ -525,11 +530,11 @@ def js_divergence(
     input="proba",
     base=None,
 ):
-    """Mean Jensen-Shannon divergence ``JS(p_i, q_i)``.
+    """Mean Jensen-Shannon divergence :math:`JS(p_i, q_i)`.
 
-    ``KL(p || m) / 2 + KL(q || m) / 2`` with ``m = (p + q) / 2``: symmetric,
-    finite even where ``q`` has zeros (no clipping needed), and at most
-    ``log 2`` (one bit).
+    :math:`KL(p \\,\\|\\, m) / 2 + KL(q \\,\\|\\, m) / 2` with
+    :math:`m = (p + q) / 2`: symmetric, finite even where :math:`q` has zeros
+    (no clipping needed), and at most :math:`\\log 2` (one bit).
 
     Parameters
     ----------
@@ -581,10 +586,10 @@ def js_divergence(
 
 @_documented
 def cross_entropy_per_sample(y_true, y_proba, *, labels=None, input="proba", base=None):
-    """Cross-entropy ``H(p_i, q_i)`` of each sample.
+    """Cross-entropy :math:`H(p_i, q_i)` of each sample.
 
     The values whose weighted mean is :func:`cross_entropy`, with the same
-    conventions (``q`` clipped to ``[eps, 1 - eps]``).
+    conventions (:math:`q` clipped to :math:`[\\varepsilon, 1 - \\varepsilon]`).
 
     Parameters
     ----------
@@ -595,8 +600,8 @@ def cross_entropy_per_sample(y_true, y_proba, *, labels=None, input="proba", bas
     Returns
     -------
     values : ndarray of shape (n_samples,)
-        float64 and unweighted, as scikit-learn's raw values are:
-        ``np.average(values, weights=w)`` is
+        float64 and unweighted, as scikit-learn's raw values are: their
+        :func:`numpy.average` with ``weights=w`` is
         ``cross_entropy(..., sample_weight=w)``.
 
     See Also
@@ -620,7 +625,7 @@ def cross_entropy_per_sample(y_true, y_proba, *, labels=None, input="proba", bas
 
 @_documented
 def kl_divergence_per_sample(y_true, y_proba, *, labels=None, input="proba", base=None):
-    """Kullback-Leibler divergence ``KL(p_i || q_i)`` of each sample.
+    """Kullback-Leibler divergence :math:`KL(p_i \\,\\|\\, q_i)` of each sample.
 
     The values whose weighted mean is :func:`kl_divergence`, with the same
     conventions; never negative.
@@ -634,8 +639,8 @@ def kl_divergence_per_sample(y_true, y_proba, *, labels=None, input="proba", bas
     Returns
     -------
     values : ndarray of shape (n_samples,)
-        float64 and unweighted, as scikit-learn's raw values are:
-        ``np.average(values, weights=w)`` is
+        float64 and unweighted, as scikit-learn's raw values are: their
+        :func:`numpy.average` with ``weights=w`` is
         ``kl_divergence(..., sample_weight=w)``.
 
     See Also
@@ -660,10 +665,10 @@ def kl_divergence_per_sample(y_true, y_proba, *, labels=None, input="proba", bas
 
 @_documented
 def js_divergence_per_sample(y_true, y_proba, *, labels=None, input="proba", base=None):
-    """Jensen-Shannon divergence ``JS(p_i, q_i)`` of each sample.
+    """Jensen-Shannon divergence :math:`JS(p_i, q_i)` of each sample.
 
     The values whose weighted mean is :func:`js_divergence`: the squares of
-    ``scipy.spatial.distance.jensenshannon`` taken along ``axis=1``.
+    :func:`scipy.spatial.distance.jensenshannon` taken along ``axis=1``.
 
     Parameters
     ----------
@@ -674,8 +679,8 @@ def js_divergence_per_sample(y_true, y_proba, *, labels=None, input="proba", bas
     Returns
     -------
     values : ndarray of shape (n_samples,)
-        float64 and unweighted, as scikit-learn's raw values are:
-        ``np.average(values, weights=w)`` is
+        float64 and unweighted, as scikit-learn's raw values are: their
+        :func:`numpy.average` with ``weights=w`` is
         ``js_divergence(..., sample_weight=w)``.
 
     See Also
@@ -728,40 +733,44 @@ def calibration_error(
     """Expected calibration error: observed accuracy against confidence, by bins.
 
     A classifier is calibrated when, among the samples it predicts with
-    confidence ``c``, a fraction ``c`` is right. The confidences are cut into
-    ``n_bins`` bins; each bin's gap ``g_b = |acc_b - conf_b|`` is the
+    confidence :math:`c`, a fraction :math:`c` is right. The confidences are
+    cut into ``n_bins`` bins; each bin's gap
+    :math:`g_b = \\lvert \\mathrm{acc}_b - \\mathrm{conf}_b \\rvert` is the
     distance between the weighted mean outcome and the weighted mean
     confidence of its samples, and ``norm="l1"`` returns
-    ``sum_b (W_b / W) g_b``, the expected calibration error (ECE), with
-    ``W_b`` the total sample weight in bin ``b`` and ``W`` the total.
+    :math:`\\sum_b (W_b / W) g_b`, the expected calibration error (ECE), with
+    :math:`W_b` the total sample weight in bin :math:`b` and :math:`W` the
+    total.
 
     - ``kind="top_label"``: each sample's confidence is its largest predicted
-      probability ``c_i = max_k q_ik``, its prediction the first class
-      attaining it (as ``np.argmax``), and its outcome 1 when that class is
-      ``y_i``, else 0 (for probability rows ``y_true``, the target
+      probability :math:`c_i = \\max_k q_{ik}`, its prediction the first class
+      attaining it (as :func:`numpy.argmax`), and its outcome 1 when that
+      class is :math:`y_i`, else 0 (for probability rows ``y_true``, the target
       probability of the predicted class). This is the ECE of Guo et al.
       (2017) and of torchmetrics' ``MulticlassCalibrationError``.
-    - ``kind="class_wise"``: each class ``k`` is a binary problem with
-      confidence ``q_ik`` and outcome ``1[y_i = k]`` (or ``p_ik``), the curve
-      ``sklearn.calibration.calibration_curve`` draws for one class; the
-      errors ``E_k`` of the ``K`` problems are averaged (for ``"l2"`` their
-      squares, see ``norm``). For a binary problem with uniform bins both
-      classes have the error of the positive class, unless a probability lies
-      on a bin edge.
+    - ``kind="class_wise"``: each class :math:`k` is a binary problem with
+      confidence :math:`q_{ik}` and outcome :math:`\\mathbf{1}[y_i = k]` (or
+      :math:`p_{ik}`), the curve :func:`sklearn.calibration.calibration_curve`
+      draws for one class; the errors :math:`E_k` of the :math:`K` problems
+      are averaged (for ``"l2"`` their squares, see ``norm``). For a binary
+      problem with uniform bins both classes have the error of the positive
+      class, unless a probability lies on a bin edge.
 
-    **Bins.** With edges ``e_0 <= e_1 <= ... <= e_n`` (``n = n_bins``), bin
-    ``b`` holds the confidences ``c`` with ``e_{b-1} < c <= e_b``, the first
-    bin also holding every ``c <= e_1`` and the last every ``c > e_{n-1}``:
-    bins are closed on the right, as in ``calibration_curve``, so a
+    **Bins.** With edges :math:`e_0 \\le e_1 \\le \\dots \\le e_n` (:math:`n` is
+    ``n_bins``), bin :math:`b` holds the confidences :math:`c` with
+    :math:`e_{b-1} < c \\le e_b`, the first bin also holding every
+    :math:`c \\le e_1` and the last every :math:`c > e_{n-1}`: bins are closed
+    on the right, as in :func:`~sklearn.calibration.calibration_curve`, so a
     confidence equal to an edge belongs to the bin below it. Uniform edges are
-    ``e_b = b / n``. Quantile edges are weighted quantiles of the confidences
-    (the inverted CDF): ``e_b`` is the smallest confidence ``c`` such that the
-    samples with confidence ``<= c`` carry at least ``b / n`` of the total
-    weight; integer weights then act as repeated samples and a zero weight as
-    an absent one. Equal edges (many equal confidences) leave bins empty, and
-    empty bins count for nothing. torchmetrics closes its bins on the left
-    instead and puts a confidence of exactly 1 in a bin of its own: the two
-    agree unless a confidence lies on an edge.
+    :math:`e_b = b / n`. Quantile edges are weighted quantiles of the
+    confidences (the inverted CDF): :math:`e_b` is the smallest confidence
+    :math:`c` such that the samples with confidence :math:`\\le c` carry at
+    least :math:`b / n` of the total weight; integer weights then act as
+    repeated samples and a zero weight as an absent one. Equal edges (many
+    equal confidences) leave bins empty, and empty bins count for nothing.
+    torchmetrics closes its bins on the left instead and puts a confidence of
+    exactly 1 in a bin of its own: the two agree unless a confidence lies on
+    an edge.
 
     Parameters
     ----------
@@ -769,17 +778,19 @@ def calibration_error(
     n_bins : int, default=15
         Number of bins (the default of torchmetrics' calibration errors).
     strategy : {"uniform", "quantile"}, default="uniform"
-        Bins of equal width on ``[0, 1]``, or of equal weight of samples.
+        Bins of equal width on :math:`[0, 1]`, or of equal weight of samples.
     kind : {"top_label", "class_wise"}, default="top_label"
         Calibration of the predicted class's probability, or of every class's
         probability.
     norm : {"l1", "l2", "max"}, default="l1"
-        How the gaps add up. ``"l1"``: ``E = sum_b (W_b / W) g_b``, the ECE.
-        ``"l2"``: ``sqrt(sum_b (W_b / W) g_b^2)``, the root-mean-square
-        calibration error. ``"max"``: ``max_b g_b`` over non-empty bins, the
-        maximum calibration error (MCE). With ``kind="class_wise"`` the
-        per-class values ``E_k = sum_b (W_kb / W) g_kb^r`` (``r`` = 1 or 2)
-        combine as ``mean_k E_k``, ``sqrt(mean_k E_k)`` or ``max_k max_b g_kb``.
+        How the gaps add up. ``"l1"``: :math:`E = \\sum_b (W_b / W) g_b`, the
+        ECE. ``"l2"``: :math:`\\sqrt{\\sum_b (W_b / W) g_b^2}`, the
+        root-mean-square calibration error. ``"max"``: :math:`\\max_b g_b` over
+        non-empty bins, the maximum calibration error (MCE). With
+        ``kind="class_wise"`` the per-class values
+        :math:`E_k = \\sum_b (W_{kb} / W) g_{kb}^r` (:math:`r` = 1 or 2)
+        combine as :math:`\\frac1K \\sum_k E_k`,
+        :math:`\\sqrt{\\frac1K \\sum_k E_k}` or :math:`\\max_k \\max_b g_{kb}`.
     {sample_weight}
     {input}
 
@@ -800,7 +811,8 @@ def calibration_error(
     >>> calibration_error(y, proba, n_bins=5, kind="class_wise")
     0.2
 
-    The scorer ``neg_calibration_error`` returns its opposite:
+    The scorer :data:`~skxent.metrics.neg_calibration_error` returns its
+    opposite:
 
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression

@@ -113,6 +113,8 @@ NUMPY = {
     ],
     "py:function": [
         "numpy.allclose",
+        "numpy.argmax",
+        "numpy.average",
         "numpy.bincount",
         "numpy.eye",
         "numpy.isclose",
@@ -120,6 +122,7 @@ NUMPY = {
         "numpy.unique",
     ],
     "py:attribute": ["numpy.float32", "numpy.float64"],
+    "py:data": ["numpy.inf"],
     "std:term": [
         ("array_like", "glossary.html#term-array_like", "array_like"),
     ],
@@ -131,6 +134,7 @@ NUMPY_PAGES = {
     "numpy.random.RandomState": "reference/random/legacy.html",
     "numpy.float32": "reference/arrays.scalars.html",
     "numpy.float64": "reference/arrays.scalars.html",
+    "numpy.inf": "reference/constants.html",
 }
 
 SCIPY = {
