@@ -344,8 +344,9 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 f"y has {n_classes} probability columns but classes has "
                 f"{classes.size} entries; give one class per column."
             )
-        # Indexing copies; astype then copies only to change the dtype.
-        return classes, targets[:, order].astype(dtype, copy=False)
+        # take copies, C-ordered (indexing would give F-ordered rows, one more
+        # compiled kernel variant); astype then copies only to change the dtype.
+        return classes, targets.take(order, axis=1).astype(dtype, copy=False)
 
     def _given_classes(self):
         """``(sorted classes, order)``: the ``classes`` parameter sorted (a new
