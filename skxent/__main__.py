@@ -1,32 +1,31 @@
-"""``python -m skxent``: cross-entropy or KL divergence, measured on real data.
+"""``python -m skxent``: cross-entropy or KL divergence, and does it matter?
 
-Trains :class:`~skxent.SoftmaxClassifier` students on soft targets that a
-teacher model assigns to the digits dataset (out-of-fold probabilities, so the
-targets are honest), grid-searches objective x C with cross-validation scored
-by skxent's cross-entropy and KL scorers, and prints what the comparison
-shows: the same C wins for both objectives, and their scores differ by the
-entropy of the targets.
+A teacher model labels a dataset's training rows with out-of-fold class
+probabilities (soft targets). One :class:`~skxent.SoftmaxClassifier` student
+per training objective learns them; cross-validation selects each student's
+``C``; the refitted students are compared on held-out test rows, against the
+teacher and against the true labels, and by their coefficients. The output
+shows when the objective changes the model (another divergence) and when it
+does not (cross-entropy and KL divergence on fixed targets, which differ by
+the targets' entropy).
+
+Options are checked before anything heavy is imported: a mistyped option
+fails at once, without loading data or compiling kernels. The work itself
+lives in :mod:`skxent._main_data` (datasets), :mod:`skxent._main_job` (the
+comparison), :mod:`skxent._main_report` (tables, JSON) and
+:mod:`skxent._main_plot` (the figure).
 """
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
-import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.datasets import load_digits
-from sklearn.model_selection import (
-    GridSearchCV,
-    KFold,
-    cross_val_predict,
-    train_test_split,
-)
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
-
-from skxent import SoftmaxClassifier
-from skxent._kernels.cache import has_cached_kernels
-from skxent.metrics import cross_entropy, entropy, get_scorer
+DATASETS = ("digits", "iris", "wine", "breast_cancer")
+DEFAULT_C = (0.001, 0.01, 0.1, 1.0, 10.0)
+DEFAULT_CV = 5
+# --quick: a grid of a few candidates on few folds, under ten seconds warm.
+QUICK_C = (0.01, 0.1, 1.0)
+QUICK_CV = 3
 
 
 def _checked(convert, is_valid, requirement):
@@ -50,7 +49,7 @@ def _checked(convert, is_valid, requirement):
 
 # SoftmaxClassifier's constraint: C in (0, inf]; NaN fails the comparison.
 _C = _checked(float, lambda C: C > 0, "a number > 0 (inf: no penalty)")
-# KFold needs two folds at least; the upper bound depends on the data (main).
+# Stratified folds need two at least; the upper bound depends on the data.
 _FOLDS = _checked(int, lambda cv: cv >= 2, "an integer >= 2")
 # joblib's n_jobs: -1 is every core, -2 all but one, ...; 0 is refused.
 _N_JOBS = _checked(int, lambda n: n != 0, "a nonzero integer (-1: every core)")
@@ -62,166 +61,182 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m skxent",
         description=(
-            "Fit softmax regression on a teacher's soft targets for the digits "
-            "dataset with each training objective, grid-search objective x C "
-            "with skxent's scorers, and show that cross-entropy and KL "
-            "divergence select the same model while their values differ by "
-            "the target entropy."
+            "Cross-entropy or KL divergence, and does it matter? Train softmax "
+            "regression students on a teacher's soft targets with every "
+            "training objective of skxent, select C by cross-validation, and "
+            "compare the students on held-out rows (against the teacher and "
+            "the true labels) and by their coefficients."
         ),
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        help="a dataset bundled with scikit-learn (default: digits)",
+    )
+    source.add_argument(
+        "--csv",
+        metavar="PATH",
+        type=Path,
+        help="a comma-separated file with a header row: numeric feature "
+        "columns and the class labels in the column named by --target",
+    )
+    parser.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the column of --csv that holds the class labels",
     )
     parser.add_argument(
         "--C",
         type=_C,
         nargs="+",
-        default=[0.001, 0.01, 0.1, 1.0, 10.0],
-        help="inverse regularization strengths to search, each > 0 "
-        "(default: %(default)s)",
+        help="inverse regularization strengths to search, each > 0 (default: "
+        f"{' '.join(map(str, DEFAULT_C))}; with --quick "
+        f"{' '.join(map(str, QUICK_C))})",
     )
     parser.add_argument(
         "--cv",
         type=_FOLDS,
-        default=5,
-        help="cross-validation folds, at least 2 (default: 5)",
+        help=f"cross-validation folds, at least 2 (default: {DEFAULT_CV}; with "
+        f"--quick {QUICK_CV})",
     )
     parser.add_argument(
         "--n-jobs",
         type=_N_JOBS,
         default=1,
-        help="parallel grid-search jobs, -1 for one per core; each fit uses all "
-        "cores (default: 1)",
+        help="parallel jobs of the teacher's folds and of the grid search, -1 "
+        "for one per core; each fit uses all cores (default: 1)",
     )
     parser.add_argument(
         "--seed",
         type=_SEED,
         default=0,
-        help="random seed of the splits, in [0, 2**32 - 1] (default: 0)",
+        help="random seed of the test split and the folds, in [0, 2**32 - 1] "
+        "(default: 0)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small grid on few folds (a few seconds once kernels are "
+        "compiled); --C and --cv still apply",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON on stdout instead of tables (progress "
+        "goes to stderr)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        type=Path,
+        help="save the training curves and the CE - KL gap to FILE (PNG, PDF, "
+        "SVG, ...; needs matplotlib)",
     )
     return parser
 
 
-def _digits_split(seed):
-    """The digits dataset split into training and test rows."""
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
-
-
-def _soft_accuracy(estimator, X, y):
-    """Accuracy against the most probable class of each soft target."""
-    return estimator.score(X, y)
-
-
-def run(C_values=(0.001, 0.01, 0.1, 1.0, 10.0), cv=5, n_jobs=1, seed=0, out=print):
-    """Run the comparison and report through ``out``; return the grid search."""
-    if not has_cached_kernels():
-        out(
-            "First use of this skxent installation: its kernels compile now "
-            "(about a minute on 2 cores) and are cached for later runs."
+def _check_options(parser, args):
+    """Errors that need no data: options that go together, and --plot's
+    requirements."""
+    if args.target is not None and args.csv is None:
+        parser.error("argument --target: only goes with --csv")
+    if args.csv is not None and args.target is None:
+        parser.error("argument --csv: needs --target, the column of class labels")
+    if args.plot is None:
+        return
+    if not args.plot.parent.is_dir():
+        parser.error(
+            f"argument --plot: the folder {str(args.plot.parent)!r} does not exist"
         )
-    X_train, X_test, y_train, y_test = _digits_split(seed)
-    folds = KFold(cv, shuffle=True, random_state=seed)
-
-    start = time.perf_counter()
-    teacher = make_pipeline(
-        StandardScaler(), CalibratedClassifierCV(SVC(), ensemble=False)
-    )
-    targets = cross_val_predict(
-        teacher, X_train, y_train, cv=folds, method="predict_proba"
-    )
-    target_entropy = entropy(targets)
-    out(
-        f"Digits: {X_train.shape[0]} training rows, {X_train.shape[1]} features, "
-        f"10 classes. Teacher (RBF SVM) out-of-fold soft targets in "
-        f"{time.perf_counter() - start:.1f} s; mean target entropy "
-        f"{target_entropy.mean():.4f} nats."
-    )
-
-    student = make_pipeline(StandardScaler(), SoftmaxClassifier(max_iter=1000))
-    search = GridSearchCV(
-        student,
-        {
-            "softmaxclassifier__objective": ["cross_entropy", "kl_divergence"],
-            "softmaxclassifier__C": list(C_values),
-        },
-        scoring={
-            "cross_entropy": get_scorer("neg_cross_entropy"),
-            "kl_divergence": get_scorer("neg_kl_divergence"),
-            "accuracy": _soft_accuracy,
-        },
-        refit="kl_divergence",
-        cv=folds,
-        n_jobs=n_jobs,
-    )
-    search.fit(X_train, targets)
-    results = search.cv_results_
-
-    out("")
-    out("Cross-validated scores on held-out folds (soft targets):")
-    out(
-        f"{'objective':<15}{'C':>8}{'cross-entropy':>15}{'KL':>10}"
-        f"{'CE - KL':>10}{'accuracy':>10}{'fit (s)':>9}"
-    )
-    for i, params in enumerate(results["params"]):
-        ce = -results["mean_test_cross_entropy"][i]
-        kl = -results["mean_test_kl_divergence"][i]
-        out(
-            f"{params['softmaxclassifier__objective']:<15}"
-            f"{params['softmaxclassifier__C']:>8g}{ce:>15.4f}{kl:>10.4f}"
-            f"{ce - kl:>10.4f}{results['mean_test_accuracy'][i]:>10.3f}"
-            f"{results['mean_fit_time'][i]:>9.3f}"
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        parser.error(
+            "argument --plot: needs matplotlib, which is not installed "
+            "(pip install matplotlib)"
         )
 
-    objectives = np.array(
-        [p["softmaxclassifier__objective"] for p in results["params"]]
-    )
-    best = {}
-    for objective, score in [
-        ("cross_entropy", "cross_entropy"),
-        ("kl_divergence", "kl_divergence"),
-    ]:
-        rows = np.flatnonzero(objectives == objective)
-        winner = rows[np.argmax(results[f"mean_test_{score}"][rows])]
-        best[objective] = results["params"][winner]["softmaxclassifier__C"]
-    held_out_entropy = np.mean(
-        [target_entropy[test].mean() for _, test in folds.split(X_train)]
-    )
-    gaps = -results["mean_test_cross_entropy"] + results["mean_test_kl_divergence"]
 
-    out("")
-    out("What it shows:")
-    out(
-        f"- Training on cross-entropy selects C = {best['cross_entropy']:g}; "
-        f"training on KL divergence selects C = {best['kl_divergence']:g}"
-        + (
-            " (the same model)."
-            if best["cross_entropy"] == best["kl_divergence"]
-            else " (different!)."
+def _load(parser, args, source):
+    """The training and test rows, or an argparse error naming the problem."""
+    from skxent import _main_data
+
+    try:
+        if args.csv is None:
+            name = args.dataset or DATASETS[0]
+            X, y = _main_data.load_bundled(name)
+        else:
+            name = str(args.csv)
+            X, y = _main_data.load_csv(args.csv, args.target)
+        return _main_data.split(name, X, y, args.seed)
+    except _main_data.DataError as error:
+        parser.error(f"argument {source}: {error}")
+
+
+def _check_folds(parser, data, cv, source):
+    """Stratified folds need a training row of every class in each fold, and
+    the teacher's calibration a few rows of every class in each training
+    fold."""
+    from skxent._main_data import CALIBRATION_FOLDS, fold_range
+
+    low, high, label, count = fold_range(data.y_train)
+    if low > high:
+        parser.error(
+            f"argument {source}: class {label!r} has {count} training rows, too "
+            "few for the teacher's calibrated cross-validation, which needs "
+            f"{CALIBRATION_FOLDS + 1} at least"
         )
-    )
-    out(
-        f"- For every fit, CE - KL = {gaps.min():.6f} .. {gaps.max():.6f} nats: the "
-        f"mean entropy of the held-out targets, measured as "
-        f"{held_out_entropy:.6f}. The objectives differ by a constant."
-    )
-    model = search.best_estimator_
-    out(
-        f"- Refit student on all training targets: test accuracy "
-        f"{model.score(X_test, y_test):.3f}, test log-loss (hard labels) "
-        f"{cross_entropy(y_test, model.predict_proba(X_test)):.4f}."
-    )
-    return search
+    if not low <= cv <= high:
+        allowed = f"{low}" if low == high else f"between {low} and {high}"
+        parser.error(
+            f"argument --cv: must be {allowed} for this data (class {label!r} "
+            f"has {count} training rows), got {cv}"
+        )
+
+
+def _progress(to_json):
+    """Where the step lines go: stdout, or stderr when stdout holds JSON."""
+    stream = sys.stderr if to_json else sys.stdout
+    return lambda line: print(line, file=stream, flush=True)
 
 
 def main(argv=None):
+    """Run ``python -m skxent`` with the arguments ``argv`` (default: the
+    command line); return the results (see :func:`skxent._main_job.run`)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    n_train = len(_digits_split(args.seed)[0])
-    if args.cv > n_train:
-        # KFold's limit: each fold needs one held-out row at least.
-        parser.error(
-            f"argument --cv: must be at most {n_train}, the number of training "
-            f"rows, got {args.cv}"
-        )
-    run(C_values=args.C, cv=args.cv, n_jobs=args.n_jobs, seed=args.seed)
+    _check_options(parser, args)
+    C_values = args.C or list(QUICK_C if args.quick else DEFAULT_C)
+    cv = args.cv or (QUICK_CV if args.quick else DEFAULT_CV)
+    source = "--dataset" if args.csv is None else "--csv"
+    data = _load(parser, args, source)
+    _check_folds(parser, data, cv, source)
+
+    from skxent import _main_job, _main_report
+
+    progress = _progress(args.json)
+    if not args.json:
+        print("\n".join(_main_report.intro(data)), flush=True)
+    results = _main_job.run(
+        data,
+        C_values=C_values,
+        cv=cv,
+        n_jobs=args.n_jobs,
+        seed=args.seed,
+        progress=progress,
+    )
+    if args.plot is not None:
+        from skxent._main_plot import plot
+
+        plot(results, args.plot)
+        progress(f"wrote the training curves to {args.plot}")
+    print(
+        _main_report.to_json(results)
+        if args.json
+        else "\n".join(_main_report.report(results))
+    )
+    return results
 
 
 if __name__ == "__main__":
