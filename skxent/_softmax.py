@@ -73,6 +73,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     label_smoothing : float in [0, 1), default=0.0
         Targets become ``(1 - label_smoothing) p + label_smoothing / K``, for
         hard and soft targets alike.
+    target_type : {"auto", "counts"}, default="auto"
+        What ``y`` holds: class labels or rows of probabilities (``"auto"``),
+        or rows of non-negative counts (votes of annotators, survey tallies),
+        one column per class. Each row of counts ``c_i`` is fitted as
+        ``n_i = sum_k c_ik`` samples, its target ``c_i / n_i`` and its weight
+        ``n_i`` times ``sample_weight`` (counts need not be integers): the
+        same model as the rows repeated, one per vote with its label. A row
+        of zeros carries no sample and is an error.
     classes : array-like of shape (n_classes,), default=None
         All classes, classes absent from ``y`` included, in the order of the
         columns of soft targets (in :meth:`fit` and :meth:`score`). By default
@@ -159,6 +167,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "entropy_penalty": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "target_type": [StrOptions({"auto", "counts"})],
         "classes": ["array-like", None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions(set(SOLVERS))],
@@ -181,6 +190,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         fit_intercept=True,
         entropy_penalty=0.0,
         label_smoothing=0.0,
+        target_type="auto",
         classes=None,
         class_weight=None,
         solver="lbfgs",
@@ -195,6 +205,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.entropy_penalty = entropy_penalty
         self.label_smoothing = label_smoothing
+        self.target_type = target_type
         self.classes = classes
         self.class_weight = class_weight
         self.solver = solver
@@ -214,8 +225,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             Dense (C- or F-ordered) or CSR. float32 stays float32, in either
             byte order.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Class labels, or rows of target probabilities whose columns follow
-            ``classes`` (``0..K-1`` by default).
+            Class labels, or rows of target probabilities (of counts, with
+            ``target_type="counts"``) whose columns follow ``classes``
+            (``0..K-1`` by default).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -230,7 +242,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         # that raises leaves the previous model whole (n_features_in_ aside,
         # which validate_data sets first, as in scikit-learn's estimators).
         classes, targets, sample_weight = self._targets(X, y, sample_weight)
-        objective = OBJECTIVES[self.objective]()
+        return self._fit_objective(
+            X, classes, targets, sample_weight, OBJECTIVES[self.objective]()
+        )
+
+    def _fit_objective(self, X, classes, targets, sample_weight, objective):
+        """Fit to validated ``X`` and what :meth:`_targets` returns, minimizing
+        ``objective`` (an :class:`~skxent._objectives.Objective` instance:
+        the distillation estimator passes one of its own)."""
         objective.check_targets(targets, classes)
         loss = LinearSoftmaxLoss(
             X,
@@ -268,7 +287,10 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         sorted classes, the targets in their order (after class weights and
         label smoothing: probability rows, or the class codes of hard labels)
         and the sample weights (times class weights)."""
-        if y.ndim == 2 and y.shape[1] == 1:
+        counts = None
+        if self.target_type == "counts":
+            y, counts = _count_rows(y)
+        elif y.ndim == 2 and y.shape[1] == 1:
             y = _targets.check_label_vector(y, name="y")
         if y.ndim == 2:
             classes, targets = self._soft_targets(y, X.dtype)
@@ -287,6 +309,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 "Pass all classes through the classes parameter."
             )
         sample_weight = _targets.check_sample_weight(sample_weight, X.shape[0])
+        if counts is not None:
+            sample_weight = sample_weight * counts
         if self.class_weight is not None and targets.ndim == 1:
             sample_weight = (
                 sample_weight
@@ -467,15 +491,16 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Class labels, or probability rows whose columns follow
-            ``classes`` as in :meth:`fit`.
+            Class labels, or probability rows (count rows, with
+            ``target_type="counts"``) whose columns follow ``classes`` as in
+            :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         accuracy : float
         """
-        if _targets.is_probability_matrix(y):
+        if self.target_type == "counts" or _targets.is_probability_matrix(y):
             check_is_fitted(self)
             column_classes = (
                 self.classes_ if self.classes is None else np.asarray(self.classes)
@@ -487,3 +512,39 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _count_rows(y):
+    """``(rows, totals)`` for a 2-D array ``y`` of counts: new float64 arrays
+    of the rows divided by their totals, and the totals; a ``ValueError``
+    for anything but non-negative, finite counts with a positive total."""
+    y = np.asarray(y)
+    if y.ndim != 2 or y.shape[1] < 2:
+        raise ValueError(
+            "target_type='counts' takes y as a 2-D array of counts, one column "
+            f"per class (at least 2), but y has shape {y.shape}. Pass class "
+            "labels with target_type='auto'."
+        )
+    try:
+        counts = y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"target_type='counts' takes numeric counts, but y has dtype {y.dtype}."
+        ) from None
+    invalid = np.argwhere(~(np.isfinite(counts) & (counts >= 0)))
+    if invalid.size:
+        row, column = invalid[0]
+        raise ValueError(
+            "Counts must be finite and non-negative, but y has "
+            f"{len(invalid)} entries that are not, the first {y[row, column].item()!r} "
+            f"in row {row}, column {column}."
+        )
+    totals = counts.sum(axis=1)
+    empty = np.flatnonzero(totals == 0)
+    if empty.size:
+        raise ValueError(
+            f"{empty.size} rows of y count nothing (all zeros), the first row "
+            f"{empty[0]}: a row of counts is fitted as that many samples, and "
+            "these have none. Drop them."
+        )
+    return counts / totals[:, None], totals
