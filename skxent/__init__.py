@@ -10,6 +10,7 @@ __version__ = "0.1.0.dev0"
 
 _LAZY_ATTRIBUTES = {
     "CategoricalMLE": ("skxent._categorical", "CategoricalMLE"),
+    "DistillationClassifier": ("skxent._distillation", "DistillationClassifier"),
     "SoftmaxClassifier": ("skxent._softmax", "SoftmaxClassifier"),
     "inference": ("skxent.inference", None),
     "metrics": ("skxent.metrics", None),

@@ -237,3 +237,93 @@ def _as_rows(y_true, y_proba):
     if y_true.ndim == 2:
         return y_true
     return np.eye(np.shape(y_proba)[1])[y_true]
+
+
+class Distillation(Objective):
+    """Hinton et al.'s (2015) distillation objective, for hard labels ``y_i``
+    and a teacher's probabilities ``p_i``:
+
+    ``l_i = alpha CE(y_i, q_i) + (1 - alpha) T^2 D(p_T,i || softmax(z_i / T))``
+
+    with ``q_i = softmax(z_i)`` and the teacher's probabilities softened at
+    the temperature ``T``, ``p_T ∝ p ** (1 / T)`` (renormalized: softening
+    is defined on the teacher's output). ``D`` is the KL divergence, or the
+    cross-entropy ``H(p_T, q_T)``, which differs from it by the constant
+    ``T^2 H(p_T)`` (same minimizer). The ``T^2`` keeps the soft term's
+    gradient, ``(1 - alpha) T (q_T - p_T)`` per unit of row mass, on the
+    scale of the hard term's as ``T`` grows. Convex: the sum of two convex
+    functions of the logits (``z / T`` is linear).
+
+    Not registered in :data:`OBJECTIVES`: it needs the teacher's
+    probabilities besides the targets, which are the class codes of the hard
+    labels. :class:`~skxent.DistillationClassifier` builds it.
+
+    Parameters
+    ----------
+    soft_targets : ndarray of shape (n_samples, n_classes)
+        ``p_T``, already softened, columns in the order of the classes.
+    temperature : float > 0
+    alpha : float in [0, 1]
+        Weight of the hard-label term.
+    divergence : {"kl_divergence", "cross_entropy"}, default="kl_divergence"
+        ``D``; only the reported value differs.
+    """
+
+    name = "distillation"
+    kernel_type = objective_blocks.DistillationKernel
+    kernel_reads_labels = True
+
+    def __init__(self, soft_targets, temperature, alpha, divergence="kl_divergence"):
+        self.soft_targets = soft_targets
+        self.temperature = float(temperature)
+        self.alpha = float(alpha)
+        self.divergence = divergence
+
+    def parameters(self):
+        return (self.temperature, self.alpha)
+
+    def check_targets(self, targets, classes):
+        """Raise a ``ValueError`` unless ``targets`` are class codes with one
+        row of teacher probabilities each."""
+        if targets.ndim != 1 or self.soft_targets.shape != (targets.size, classes.size):
+            raise ValueError(
+                "Distillation takes the class codes of hard labels and one row of "
+                f"teacher probabilities per sample and class: got targets of shape "
+                f"{targets.shape} and teacher probabilities of shape "
+                f"{self.soft_targets.shape} for {classes.size} classes."
+            )
+
+    def kernel_targets(self, targets, dtype, n_classes):
+        """The softened teacher probabilities, class-major, and the codes."""
+        values = np.ascontiguousarray(self.soft_targets.T, dtype=dtype)
+        return values, targets.astype(np.intp)
+
+    def constant(self, targets, sample_weight):
+        """``-(1 - alpha) T^2`` times the weighted mean entropy of ``p_T``
+        for KL, 0 for cross-entropy."""
+        if self.divergence == "cross_entropy":
+            return 0.0
+        entropies = divergence_kernels.soft_target_rows(
+            self.soft_targets, self.soft_targets, divergence_kernels.ENTROPY, 0.0
+        )
+        return -self._soft_scale() * float(np.average(entropies, weights=sample_weight))
+
+    def _soft_scale(self):
+        return (1.0 - self.alpha) * self.temperature**2
+
+    def metric(self, y_true, y_proba, sample_weight=None):
+        """The objective by :mod:`skxent.metrics` from class codes ``y_true``
+        and ``q``, with ``q_T ∝ q ** (1 / T)``."""
+        y_proba = np.asarray(y_proba, dtype=float)
+        labels = _column_labels(y_proba)
+        tempered = y_proba ** (1.0 / self.temperature)
+        tempered /= tempered.sum(axis=1, keepdims=True)
+        soft = (
+            metrics.kl_divergence
+            if self.divergence == "kl_divergence"
+            else metrics.cross_entropy
+        )(self.soft_targets, tempered, labels=labels, sample_weight=sample_weight)
+        hard = metrics.cross_entropy(
+            y_true, y_proba, labels=labels, sample_weight=sample_weight
+        )
+        return self.alpha * hard + self._soft_scale() * soft

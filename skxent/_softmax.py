@@ -72,14 +72,21 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         entropy of the predictions, :math:`H(q_i)`, from the objective (the
         confidence penalty of Pereyra et al., 2017), whatever the objective;
         ``loss_`` and ``loss_curve_`` include it. The objective is then
-        **not convex**: the
-        solvers reach a stationary point from the default start (all the
-        same one in skxent's tests). The target entropy is still a constant,
+        **not convex**: the solvers reach a stationary point from the default
+        start (all the same one in skxent's tests). The target entropy is still a constant,
         so cross-entropy and KL divergence keep one minimizer.
     label_smoothing : float in [0, 1), default=0.0
         Targets become :math:`(1 - \\varepsilon) p + \\varepsilon / K`, where
         :math:`\\varepsilon` is ``label_smoothing`` and :math:`K` the number of
         classes, for hard and soft targets alike.
+    target_type : {"auto", "counts"}, default="auto"
+        What ``y`` holds: class labels or rows of probabilities (``"auto"``),
+        or rows of non-negative counts (votes of annotators, survey tallies),
+        one column per class. Each row of counts :math:`c_i` is fitted as
+        :math:`n_i = \\sum_k c_{ik}` samples, its target :math:`c_i / n_i`
+        and its weight :math:`n_i` times ``sample_weight`` (counts need not
+        be integers): the same model as the rows repeated, one per vote with
+        its label. A row of zeros carries no sample and is an error.
     classes : array-like of shape (n_classes,), default=None
         All classes, classes absent from ``y`` included, in the order of the
         columns of soft targets (in :meth:`fit` and :meth:`score`). By default
@@ -176,6 +183,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "entropy_penalty": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "target_type": [StrOptions({"auto", "counts"})],
         "classes": ["array-like", None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions(set(SOLVERS))],
@@ -198,6 +206,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         fit_intercept=True,
         entropy_penalty=0.0,
         label_smoothing=0.0,
+        target_type="auto",
         classes=None,
         class_weight=None,
         solver="lbfgs",
@@ -212,6 +221,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.entropy_penalty = entropy_penalty
         self.label_smoothing = label_smoothing
+        self.target_type = target_type
         self.classes = classes
         self.class_weight = class_weight
         self.solver = solver
@@ -231,8 +241,9 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
             Dense (C- or F-ordered) or CSR. float32 stays float32, in either
             byte order.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Class labels, or rows of target probabilities whose columns follow
-            ``classes`` (``0..K-1`` by default).
+            Class labels, or rows of target probabilities (of counts, with
+            ``target_type="counts"``) whose columns follow ``classes``
+            (``0..K-1`` by default).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -247,7 +258,14 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         # that raises leaves the previous model whole (n_features_in_ aside,
         # which validate_data sets first, as in scikit-learn's estimators).
         classes, targets, sample_weight = self._targets(X, y, sample_weight)
-        objective = OBJECTIVES[self.objective]()
+        return self._fit_objective(
+            X, classes, targets, sample_weight, OBJECTIVES[self.objective]()
+        )
+
+    def _fit_objective(self, X, classes, targets, sample_weight, objective):
+        """Fit to validated ``X`` and what :meth:`_targets` returns, minimizing
+        ``objective`` (an :class:`~skxent._objectives.Objective` instance:
+        the distillation estimator passes one of its own)."""
         objective.check_targets(targets, classes)
         loss = LinearSoftmaxLoss(
             X,
@@ -285,7 +303,10 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         sorted classes, the targets in their order (after class weights and
         label smoothing: probability rows, or the class codes of hard labels)
         and the sample weights (times class weights)."""
-        if y.ndim == 2 and y.shape[1] == 1:
+        counts = None
+        if self.target_type == "counts":
+            y, counts = _count_rows(y)
+        elif y.ndim == 2 and y.shape[1] == 1:
             y = _targets.check_label_vector(y, name="y")
         if y.ndim == 2:
             classes, targets = self._soft_targets(y, X.dtype)
@@ -304,6 +325,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 "Pass all classes through the classes parameter."
             )
         sample_weight = _targets.check_sample_weight(sample_weight, X.shape[0])
+        if counts is not None:
+            sample_weight = sample_weight * counts
         if self.class_weight is not None and targets.ndim == 1:
             sample_weight = (
                 sample_weight
@@ -485,15 +508,16 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Class labels, or probability rows whose columns follow
-            ``classes`` as in :meth:`fit`.
+            Class labels, or probability rows (count rows, with
+            ``target_type="counts"``) whose columns follow ``classes`` as in
+            :meth:`fit`.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         accuracy : float
         """
-        if _targets.is_probability_matrix(y):
+        if self.target_type == "counts" or _targets.is_probability_matrix(y):
             check_is_fitted(self)
             column_classes = (
                 self.classes_ if self.classes is None else np.asarray(self.classes)
@@ -505,3 +529,39 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _count_rows(y):
+    """``(rows, totals)`` for a 2-D array ``y`` of counts: new float64 arrays
+    of the rows divided by their totals, and the totals; a ``ValueError``
+    for anything but non-negative, finite counts with a positive total."""
+    y = np.asarray(y)
+    if y.ndim != 2 or y.shape[1] < 2:
+        raise ValueError(
+            "target_type='counts' takes y as a 2-D array of counts, one column "
+            f"per class (at least 2), but y has shape {y.shape}. Pass class "
+            "labels with target_type='auto'."
+        )
+    try:
+        counts = y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"target_type='counts' takes numeric counts, but y has dtype {y.dtype}."
+        ) from None
+    invalid = np.argwhere(~(np.isfinite(counts) & (counts >= 0)))
+    if invalid.size:
+        row, column = invalid[0]
+        raise ValueError(
+            "Counts must be finite and non-negative, but y has "
+            f"{len(invalid)} entries that are not, the first {y[row, column].item()!r} "
+            f"in row {row}, column {column}."
+        )
+    totals = counts.sum(axis=1)
+    empty = np.flatnonzero(totals == 0)
+    if empty.size:
+        raise ValueError(
+            f"{empty.size} rows of y count nothing (all zeros), the first row "
+            f"{empty[0]}: a row of counts is fitted as that many samples, and "
+            "these have none. Drop them."
+        )
+    return counts / totals[:, None], totals

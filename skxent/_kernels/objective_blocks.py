@@ -382,3 +382,125 @@ def _hessp_compiled(
         kernel(objective, proba, targets, start, e, class_scratch, row_scratch, out)
 
     return dispatch
+
+
+DistillationKernel = namedtuple(
+    "DistillationKernel", ["entropy_penalty", "temperature", "alpha"]
+)
+"""Hinton's distillation objective: the hard labels (``Targets.labels``) and
+the softened teacher probabilities ``p_T`` (``Targets.values``) together."""
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _tempered_softmax(shifted, temperature, q_t, log_sum_t):
+    """``q_T = softmax(z / T)`` into ``q_t`` and its rows' ``log sum exp`` of
+    ``shifted / T`` into ``log_sum_t``, from the logits minus their row
+    maximum (so that every exponent is at most 0, and one of them 0)."""
+    n_classes, rows = q_t.shape
+    fill(log_sum_t, 0.0)
+    for k in range(n_classes):
+        z, e = shifted[k], q_t[k]
+        for r in range(rows):
+            e[r] = np.exp(z[r] / temperature)
+            log_sum_t[r] += e[r]
+    for k in range(n_classes):
+        e = q_t[k]
+        for r in range(rows):
+            e[r] /= log_sum_t[r]
+    for r in range(rows):
+        log_sum_t[r] = np.log(log_sum_t[r])
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _distillation_loss_residual(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+):
+    """``l = alpha (-log q_y) - (1 - alpha) T^2 sum_k p_Tk log q_Tk`` with
+    ``q_T = softmax(z / T)``.
+
+    ``d/dz`` of ``-T^2 sum_k p_Tk log q_Tk`` is ``T^2 (m q_T - p_T) / T``
+    with the row mass ``m``: gradient ``alpha (q - e_y) + (1 - alpha) T (m
+    q_T - p_T)``. The ``T^2`` makes the soft term's gradient, which shrinks
+    like ``1 / T^2`` for large ``T``, comparable with the hard one's.
+    """
+    shifted, log_sum, q = softmax
+    n_classes, rows = q.shape
+    n_params = out.shape[0]
+    offset = n_classes - n_params
+    stop = start + rows
+    temperature, alpha = objective.temperature, objective.alpha
+    soft_scale = (1.0 - alpha) * temperature * temperature
+    weight, label, values = (
+        targets.weights[start:stop], targets.labels[start:stop], targets.values,
+    )  # fmt: skip
+    log_sum_t, mass = row_scratch[0], row_scratch[1]
+    _tempered_softmax(shifted, temperature, class_scratch, log_sum_t)
+    for r in range(rows):
+        row_loss[r] = alpha * (log_sum[r] - shifted[label[r], r])
+    for k in range(n_classes):
+        p, z = values[k, start:stop], shifted[k]
+        for r in range(rows):
+            # A zero target contributes 0 even where log q_T = -inf.
+            log_q_t = z[r] / temperature - log_sum_t[r]
+            row_loss[r] -= soft_scale * p[r] * log_q_t if p[r] != 0.0 else 0.0
+    row_mass(values, start, mass)
+    for k in range(n_params):
+        p, qk, q_t, g = (
+            values[k + offset, start:stop], q[k + offset], class_scratch[k + offset],
+            out[k],
+        )  # fmt: skip
+        for r in range(rows):
+            hit = 1.0 if label[r] == k + offset else 0.0
+            soft = (1.0 - alpha) * temperature * (mass[r] * q_t[r] - p[r])
+            g[r] = weight[r] * (alpha * (qk[r] - hit) + soft)
+
+
+@njit(cache=True, fastmath={"contract"})
+def _distillation_hessp(
+    objective, proba, targets, start, e, class_scratch, row_scratch, out
+):
+    """``H d = alpha q * e + (1 - alpha) m q_T * e_T`` with ``e_T = d - q_T .
+    d = e - q_T . e``: the ``T^2`` and the two ``1 / T`` of the chain rule
+    cancel in the soft term's Hessian, ``m (diag(q_T) - q_T q_T^T)``.
+
+    ``q_T`` is taken from the stored ``q`` as ``q^(1/T)`` renormalized; a
+    class whose ``q`` underflowed to 0 gets ``q_T = 0`` (for ``T > 1`` its
+    true ``q_T`` is tiny but not 0: a Hessian that much less exact, never a
+    gradient).
+    """
+    n_classes, rows = e.shape
+    n_params = out.shape[0]
+    offset = n_classes - n_params
+    stop = start + rows
+    temperature, alpha = objective.temperature, objective.alpha
+    weight = targets.weights[start:stop]
+    total, mass = row_scratch[0], row_scratch[1]
+    fill(total, 0.0)
+    for k in range(n_classes):
+        q, q_t = proba[k, start:stop], class_scratch[k]
+        for r in range(rows):
+            q_t[r] = np.exp(np.log(q[r]) / temperature) if q[r] > 0.0 else 0.0
+            total[r] += q_t[r]
+    for k in range(n_classes):
+        q_t = class_scratch[k]
+        for r in range(rows):
+            q_t[r] /= total[r]
+    fill(total, 0.0)  # now q_T . e
+    for k in range(n_classes):
+        q_t, ek = class_scratch[k], e[k]
+        for r in range(rows):
+            total[r] += q_t[r] * ek[r]
+    row_mass(targets.values, start, mass)
+    for k in range(n_params):
+        q, q_t, ek, g = (
+            proba[k + offset, start:stop], class_scratch[k + offset], e[k + offset],
+            out[k],
+        )  # fmt: skip
+        for r in range(rows):
+            soft = (1.0 - alpha) * mass[r] * q_t[r] * (ek[r] - total[r])
+            g[r] = weight[r] * (alpha * q[r] * ek[r] + soft)
+
+
+BLOCK_KERNELS[DistillationKernel] = BlockKernels(
+    _distillation_loss_residual, _distillation_hessp
+)
