@@ -73,8 +73,9 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         confidence penalty of Pereyra et al., 2017), whatever the objective;
         ``loss_`` and ``loss_curve_`` include it. The objective is then
         **not convex**: the solvers reach a stationary point from the default
-        start (all the same one in skxent's tests). The target entropy is still a constant,
-        so cross-entropy and KL divergence keep one minimizer.
+        start (all the same one in skxent's tests). The target entropy is
+        still a constant, so cross-entropy and KL divergence keep one
+        minimizer.
     label_smoothing : float in [0, 1), default=0.0
         Targets become :math:`(1 - \\varepsilon) p + \\varepsilon / K`, where
         :math:`\\varepsilon` is ``label_smoothing`` and :math:`K` the number of

@@ -4,6 +4,7 @@ EXAMPLE_ORDER = (
     "plot_ce_vs_kl_curves.py",
     "plot_grid_search_objectives.py",
     "plot_distillation.py",
+    "plot_distillation_estimator.py",
     "plot_forward_reverse_kl.py",
     "plot_categorical_mle.py",
     "plot_entropy_estimators.py",
