@@ -269,6 +269,19 @@ def _softmax_log_probabilities(targets, *, objective, tol, max_iter):
     return log_probabilities, n_iter
 
 
+def _feature_loss(objective, target, q):
+    """``objective`` between a feature's smoothed distribution ``target`` and
+    its fit ``q``, over the categories of positive target mass: both solvers
+    give the others probability 0, where every objective's term is 0. A
+    single such category (``q = target = 1`` there) has loss 0, which the
+    metrics, reading one column as a binary problem's positive class, could
+    not be asked for."""
+    support = target > 0
+    if support.sum() < 2:
+        return 0.0
+    return objective.metric(target[None, support], q[None, support])
+
+
 def _fit_logits(target, objective, tol, max_iter):
     """``(log softmax(z), iterations)`` for the logits ``z`` that minimize
     ``objective`` to the positive distribution ``target``."""
@@ -566,11 +579,12 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
             self.probabilities_ = [np.exp(log_q) for log_q in self.log_probabilities_]
 
         self.entropy_ = np.array([entr(q).sum() for q in self.probabilities_])
-        losses = [
-            objective.metric(target[None, :], q[None, :])
-            for target, q in zip(targets, self.probabilities_, strict=True)
-        ]
-        self.loss_ = np.array(losses)
+        self.loss_ = np.array(
+            [
+                _feature_loss(objective, target, q)
+                for target, q in zip(targets, self.probabilities_, strict=True)
+            ]
+        )
         return self
 
     def score_samples(self, X):
