@@ -21,7 +21,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skxent import _entropy_estimators
+from skxent import _dask, _entropy_estimators
 from skxent._doc_link import DocLinkMixin
 from skxent._encoding import category_codes, native_byte_order, small_integer_range
 from skxent._kernels import counting as kernels
@@ -505,6 +505,35 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
             return float(ALPHA_PRESETS[self.alpha](n_categories, root_total_weight))
         return float(self.alpha)
 
+    def _count(self, X, sample_weight):
+        """The counting step of :meth:`fit`: ``(categories, scaled_counts,
+        scaled_total, exponent)`` of the validated ``X``.
+
+        Counts are in units of ``2**exponent`` (the true counts may exceed
+        float64's range); exponent 0 without weights. Sets no attribute but
+        ``n_features_in_`` (and ``feature_names_in_``), as validation does.
+        """
+        if _dask.has_dask_array(X):
+            return _dask.count_categories(self, X, sample_weight)
+        columns = _feature_columns(self, X, reset=True)
+        exponent = 0
+        if sample_weight is not None:
+            sample_weight, exponent = _rescaled_weights(
+                check_sample_weight(sample_weight, columns[0].size)
+            )
+        scaled_total = (
+            columns[0].size if sample_weight is None else float(sample_weight.sum())
+        )
+        declared = self._declared_categories(len(columns))
+        categories, scaled_counts = [], []
+        for j, values in enumerate(columns):
+            feature_categories, counts = _count_categories(
+                values, sample_weight, declared[j], self._feature_label(j)
+            )
+            categories.append(feature_categories)
+            scaled_counts.append(counts)
+        return categories, scaled_counts, scaled_total, exponent
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Fit one categorical distribution per feature.
@@ -533,26 +562,10 @@ class CategoricalMLE(DocLinkMixin, DensityMixin, BaseEstimator):
         -------
         self : CategoricalMLE
         """
-        columns = _feature_columns(self, X, reset=True)
-        # Counts are in units of 2**exponent (the true counts may exceed
-        # float64's range); exponent 0 without weights.
-        exponent = 0
-        if sample_weight is not None:
-            sample_weight, exponent = _rescaled_weights(
-                check_sample_weight(sample_weight, columns[0].size)
-            )
-        scaled_total = (
-            columns[0].size if sample_weight is None else float(sample_weight.sum())
-        )
-        declared = self._declared_categories(len(columns))
         # Every check passes before the first fitted attribute is set.
-        categories, scaled_counts = [], []
-        for j, values in enumerate(columns):
-            feature_categories, counts = _count_categories(
-                values, sample_weight, declared[j], self._feature_label(j)
-            )
-            categories.append(feature_categories)
-            scaled_counts.append(counts)
+        categories, scaled_counts, scaled_total, exponent = self._count(
+            X, sample_weight
+        )
         root_total_weight = _root_total_weight(scaled_total, exponent)
         self.categories_ = categories
         with np.errstate(over="ignore"):  # documented: inf beyond float64's range

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skxent import _targets
+from skxent import _dask, _targets
 from skxent._doc_link import DocLinkMixin
 from skxent._encoding import native_byte_order, unique_values
 from skxent._linear_loss import LinearSoftmaxLoss
@@ -450,6 +450,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         -------
         scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
         """
+        if _dask.has_dask_array(X):
+            return _dask.predict(self, "decision_function", X)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=X_DTYPES, reset=False)
         X = native_byte_order(X)
@@ -473,6 +475,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
+        if _dask.has_dask_array(X):
+            return _dask.predict(self, "predict_proba", X)
         return softmax(self._full_logits(X), axis=1)
 
     def predict_log_proba(self, X):
@@ -486,6 +490,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        if _dask.has_dask_array(X):
+            return _dask.predict(self, "predict_log_proba", X)
         return log_softmax(self._full_logits(X), axis=1)
 
     def predict(self, X):
@@ -499,6 +505,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
         """
+        if _dask.has_dask_array(X):
+            return _dask.predict(self, "predict", X)
         best = np.argmax(self._full_logits(X), axis=1)
         return self.classes_[best]
 

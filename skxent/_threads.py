@@ -7,6 +7,7 @@ down several times. Within a fit, skxent gives all its threads to Numba.
 """
 
 import os
+import sys
 import threading
 from contextlib import contextmanager, nullcontext
 
@@ -16,11 +17,30 @@ from threadpoolctl import ThreadpoolController
 _controller = None
 
 
+def _dask_worker_threads():
+    """Threads of the Dask worker running the calling task, else ``None``.
+
+    A worker's threads are its share of the machine's cores (a
+    ``LocalCluster`` shares them out among its worker processes): kernels
+    that took every core in each worker would oversubscribe the machine.
+    Only a process that imported ``distributed`` can be running in a worker.
+    """
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return None
+    try:
+        return distributed.get_worker().state.nthreads
+    except ValueError:  # not in a worker's task
+        return None
+
+
 def effective_n_threads(n_jobs):
-    """Threads for ``n_jobs``: ``None`` means all cores Numba may use,
-    negative values count back from it as in joblib (-1: all, -2: all but one).
+    """Threads for ``n_jobs``: ``None`` means all cores Numba may use (in a
+    Dask worker's task, at most the worker's threads), negative values count
+    back from it as in joblib (-1: all, -2: all but one).
     """
     available = min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS)
+    available = min(available, _dask_worker_threads() or available)
     if n_jobs is None:
         return available
     if n_jobs < 0:

@@ -40,7 +40,7 @@ from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import make_scorer
 from sklearn.utils import check_consistent_length
 
-from skxent import _calibration, _targets
+from skxent import _calibration, _dask, _targets
 from skxent._encoding import unique_values
 from skxent._kernels import divergence as kernels
 from skxent._validation import log_of_base
@@ -89,6 +89,8 @@ def entropy(p, *, base=None):
     >>> entropy([0.25, 0.25, 0.25, 0.25], base=2)
     2.0
     """
+    if _dask.has_dask_array(p):
+        return _dask.entropy(p, base=base)
     P = _targets.check_probabilities(p, name="p", ensure_2d=False)
     single = P.ndim == 1
     P = _targets.check_probability_rows(P[np.newaxis] if single else P, name="p")
@@ -318,11 +320,17 @@ def _average(rows, sample_weight, normalize, base):
 def _mean_divergence(
     kind, y_true, y_proba, labels, sample_weight, normalize, input, base
 ):
+    if _dask.has_dask_array(y_true, y_proba, sample_weight):
+        return _dask.mean_divergence(
+            kind, y_true, y_proba, labels, sample_weight, normalize, input, base
+        )
     rows = _row_divergences(kind, y_true, y_proba, labels, input, sample_weight)
     return _average(rows, sample_weight, normalize, base)
 
 
 def _divergence_per_sample(kind, y_true, y_proba, labels, input, base):
+    if _dask.has_dask_array(y_true, y_proba):
+        return _dask.divergence_per_sample(kind, y_true, y_proba, labels, input, base)
     rows = _row_divergences(kind, y_true, y_proba, labels, input, None)
     rows /= log_of_base(base)
     return rows
