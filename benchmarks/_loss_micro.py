@@ -30,16 +30,13 @@ def _skxent_loss(problem):
     """The loss object ``SoftmaxClassifier.fit`` builds, for hard labels:
     the class of each sample, not one-hot rows."""
     X, y = problem.X, problem.y
-    n_samples, n_classes = X.shape[0], problem.n_classes
-    weights = np.ones(n_samples)
-    objective = OBJECTIVES["cross_entropy"]()
+    n_samples = X.shape[0]
     return LinearSoftmaxLoss(
         X,
-        objective.kernel_targets(y, X.dtype),
-        weights,
-        kind=objective.kernel_kind,
-        constant=objective.constant(y, weights),
-        n_params=n_classes,
+        y,
+        np.ones(n_samples),
+        objective=OBJECTIVES["cross_entropy"](),
+        n_params=problem.n_classes,
         fit_intercept=True,
         l2_reg_strength=1.0 / (problem.C * n_samples),
     )

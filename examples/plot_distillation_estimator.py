@@ -18,7 +18,7 @@ score can choose the temperature.
 # Data and models
 # ---------------
 # Three classes, 20 features of which 8 informative, and 15% of the labels
-# replaced by random ones. Each of five splits trains on 1000 rows and tests
+# replaced by random ones. Each of three splits trains on 1000 rows and tests
 # on 2000.
 
 import time
@@ -59,7 +59,7 @@ def latency(model, X, repeats=5):
     return 1000 * min(times) * 1000 / len(X)
 
 
-splits = StratifiedShuffleSplit(5, train_size=1000, test_size=2000, random_state=0)
+splits = StratifiedShuffleSplit(3, train_size=1000, test_size=2000, random_state=0)
 results = {name: [] for name in models}
 for train, test in splits.split(X, y):
     for name, model in models.items():
@@ -77,7 +77,7 @@ for train, test in splits.split(X, y):
 # %%
 # Results
 # -------
-# Mean +- standard deviation over the five splits. The linear student cannot
+# Mean +- standard deviation over the three splits. The linear student cannot
 # represent the teacher's function, but the teacher's probabilities carry less
 # label noise than the labels, and out of fold they are honest about its
 # uncertainty: the distilled student's test log-loss and calibration error
