@@ -66,8 +66,9 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     alpha : float in [0, 1], default=0.0
         Weight of the cross-entropy on the hard labels; 0 trains on the
         teacher alone, 1 on the labels alone.
-    cv : int, cross-validation generator or iterable, default=5
-        Splits of :func:`~sklearn.model_selection.cross_val_predict` for the
+    cv : int or cross-validation splitter, default=5
+        Splits of :func:`~sklearn.model_selection.cross_val_predict` (which
+        also takes a list of ``(train, test)`` index pairs) for the
         teacher's out-of-fold probabilities: the probability of each training
         row comes from a teacher that has not seen it, so that the student
         does not learn the teacher's overfitting of its own training rows.
