@@ -288,8 +288,9 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 tol=self.tol,
                 max_iter=self.max_iter,
                 verbose=self.verbose,
-                # The caller of fit, through scikit-learn's fit context.
-                stacklevel=3,
+                # The caller of fit (this estimator's or the distillation
+                # estimator's), through fit and scikit-learn's fit context.
+                stacklevel=4,
             )
         coef, intercept = loss.unpack(params)
         self.classes_ = classes

@@ -1188,3 +1188,10 @@ def test_newton_cg_stops_on_the_gradient_however_many_parameters():
     model = SoftmaxClassifier(solver="newton-cg", C=0.01).fit(X, y)
     optimum = SoftmaxClassifier(C=0.01, tol=1e-9, max_iter=5000).fit(X, y)
     assert model.loss_ == pytest.approx(optimum.loss_, rel=1e-6)
+
+
+def test_convergence_warning_points_at_the_caller_of_fit():
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(ConvergenceWarning) as record:
+        SoftmaxClassifier(max_iter=2).fit(X, y)
+    assert record[0].filename == __file__
