@@ -53,12 +53,16 @@ class Objective:
         Whether ``l`` is convex in the logits; for objectives that are not,
         every solver is tested to reach one stationary point from the
         default start.
+    metric_function : callable
+        The :mod:`skxent.metrics` function that :meth:`metric` calls, unless
+        the objective overrides :meth:`metric`.
     """
 
     name = None
     kernel_type = None
     kernel_reads_labels = False
     convex = True
+    metric_function = None
 
     def check_targets(self, targets, classes):
         """Raise a ``ValueError`` if the objective cannot be evaluated on
@@ -96,8 +100,11 @@ class Objective:
     def metric(self, y_true, y_proba, sample_weight=None):
         """The weighted mean loss by :mod:`skxent.metrics`, independently of
         the kernels: ``y_true`` labels or probability rows, ``y_proba`` rows
-        with their columns in the same order."""
-        raise NotImplementedError
+        with their columns in the same order. By default the function
+        ``metric_function`` names, called as ``(y_true, y_proba)``."""
+        return self.metric_function(
+            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
+        )
 
 
 @register
@@ -115,10 +122,7 @@ class CrossEntropy(Objective):
     kernel_type = objective_blocks.CrossEntropyKernel
     kernel_reads_labels = True
 
-    def metric(self, y_true, y_proba, sample_weight=None):
-        return metrics.cross_entropy(
-            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
-        )
+    metric_function = staticmethod(metrics.cross_entropy)
 
 
 @register
@@ -141,10 +145,7 @@ class KLDivergence(CrossEntropy):
         )
         return -float(np.average(entropies, weights=sample_weight))
 
-    def metric(self, y_true, y_proba, sample_weight=None):
-        return metrics.kl_divergence(
-            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
-        )
+    metric_function = staticmethod(metrics.kl_divergence)
 
 
 @register
@@ -220,10 +221,7 @@ class JensenShannonDivergence(Objective):
     kernel_type = objective_blocks.JensenShannonKernel
     convex = False
 
-    def metric(self, y_true, y_proba, sample_weight=None):
-        return metrics.js_divergence(
-            y_true, y_proba, labels=_column_labels(y_proba), sample_weight=sample_weight
-        )
+    metric_function = staticmethod(metrics.js_divergence)
 
 
 def _column_labels(y_proba):
