@@ -279,6 +279,12 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
             entropy_penalty=self.entropy_penalty,
         )
         del targets  # the loss keeps a class-major copy; free this one first
+        return self._fit_loss(loss, classes)
+
+    def _fit_loss(self, loss, classes):
+        """Minimize ``loss`` (a :class:`~skxent._linear_loss.LinearSoftmaxLoss`
+        or an object with its methods, such as the sum of a dask array's row
+        blocks) and set the fitted attributes from its minimizer."""
         with compute_threads(self.n_jobs) as n_threads:
             loss.n_threads = n_threads
             params, loss_value, n_iter, curve = minimize(
@@ -289,13 +295,14 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 max_iter=self.max_iter,
                 verbose=self.verbose,
                 # The caller of fit (this estimator's or the distillation
-                # estimator's), through fit and scikit-learn's fit context.
-                stacklevel=4,
+                # estimator's), through fit, the method that built the loss
+                # and scikit-learn's fit context.
+                stacklevel=5,
             )
         coef, intercept = loss.unpack(params)
         self.classes_ = classes
         self.coef_ = coef.copy()  # not a view into the optimizer's array
-        self.intercept_ = intercept.astype(X.dtype)
+        self.intercept_ = intercept.astype(loss.dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         self.loss_, self.loss_curve_ = loss_value, curve
         return self
