@@ -132,8 +132,6 @@ class KernelCacheLocator(caching._CacheLocator):
 
 def register():
     """Put :class:`KernelCacheLocator` first in Numba's list of locators (once)."""
-    # Numba 0.60 names the class _CacheImpl; later releases CacheImpl.
-    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
-    locators = impl._locator_classes
+    locators = caching.CacheImpl._locator_classes
     if KernelCacheLocator not in locators:
         locators.insert(0, KernelCacheLocator)
