@@ -17,13 +17,16 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
+from skxent._composite_loss import LossSum, ScaledLoss
 from skxent._encoding import native_byte_order
-from skxent._objectives import Distillation
+from skxent._linear_loss import LinearSoftmaxLoss
+from skxent._objectives import OBJECTIVES, CrossEntropy, Distillation
 from skxent._softmax import X_DTYPES, SoftmaxClassifier
 
-# The student objectives whose divergence the soft term takes; the others
-# (reverse KL, Jensen-Shannon) have no distillation kernel yet.
-STUDENT_DIVERGENCES = ("kl_divergence", "cross_entropy")
+FUSED_DIVERGENCES = ("kl_divergence", "cross_entropy")
+"""Student objectives whose distillation objective one kernel computes
+(:class:`~skxent._objectives.Distillation`), in one pass over ``X`` per
+evaluation; the others take two (see :func:`distillation_loss`)."""
 
 
 class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -36,17 +39,21 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     .. math::
 
         \\frac{1}{S} \\sum_i s_i \\left[\\alpha \\, \\mathrm{CE}(y_i, q_i)
-        + (1 - \\alpha) \\, T^2 \\, \\mathrm{KL}(p_{T,i} \\,\\|\\,
+        + (1 - \\alpha) \\, T^2 \\, D(p_{T,i} \\,\\|\\,
         \\mathrm{softmax}(z_i / T))\\right]
         + \\frac{\\lVert W \\rVert_F^2}{2 C S},
 
-    with logits ``z_i = W x_i + b``, ``q_i = softmax(z_i)`` and ``S = sum_i
-    s_i``. The ``T^2`` keeps the soft term's gradient, which shrinks like
-    ``1 / T^2``, on the scale of the hard term's. The student predicts with
-    ``softmax(z)``, at temperature 1. A student fitted with
-    ``objective="cross_entropy"`` puts ``H(p_T, q_T)`` in place of the KL
-    divergence: same model, ``loss_`` offset by ``(1 - alpha) T^2`` times the
-    mean target entropy.
+    with logits ``z_i = W x_i + b``, ``q_i = softmax(z_i)``, ``S = sum_i
+    s_i`` and ``D`` the divergence of the student's objective: the KL
+    divergence ``KL(p_T || q_T)`` for ``objective="kl_divergence"`` (Hinton's
+    choice), ``H(p_T, q_T)`` for ``"cross_entropy"`` (same model, ``loss_``
+    offset by ``(1 - alpha) T^2`` times the mean target entropy), the reverse
+    KL divergence ``KL(q_T || p_T)`` for ``"reverse_kl_divergence"`` and
+    ``JS(p_T, q_T)`` for ``"js_divergence"``. The ``T^2`` keeps the soft
+    term's gradient, which shrinks like ``1 / T^2``, on the scale of the hard
+    term's. The student's entropy penalty subtracts ``beta H(q_i)`` at
+    temperature 1, whatever ``alpha``. The student predicts with
+    ``softmax(z)``, at temperature 1.
 
     Parameters
     ----------
@@ -55,11 +62,16 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     student : SoftmaxClassifier, default=None
         Cloned; ``SoftmaxClassifier()`` by default (pass it explicitly to
         tune its parameters, ``student__C`` for instance). Its penalty, solver,
-        class weights, intercept and entropy penalty apply. Its objective
-        must be ``"kl_divergence"`` or ``"cross_entropy"`` (the other
-        divergences have no distillation form here) and its
-        ``label_smoothing`` 0 (softening already smooths the teacher's
-        targets).
+        class weights, intercept and entropy penalty apply, and its objective
+        is the divergence ``D`` of the soft term. With ``"kl_divergence"`` or
+        ``"cross_entropy"`` one pass over ``X`` evaluates the objective;
+        ``"reverse_kl_divergence"`` and ``"js_divergence"`` take two (the hard
+        term at temperature 1, the soft term at ``T``). These two are not
+        convex: the solver reaches a stationary point from the student's
+        start (zeros, or its previous fit with ``warm_start``). Reverse KL
+        needs teacher probabilities that are all positive (softening keeps a
+        0 at 0). Its ``label_smoothing`` must be 0 (softening already smooths
+        the teacher's targets) and its ``target_type`` ``"auto"``.
     temperature : float > 0, default=1.0
         ``T``: above 1 softens the teacher's probabilities, below 1 sharpens
         them.
@@ -154,10 +166,15 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         soft_targets = _in_columns(
             soften(teacher_proba, self.temperature), np.unique(y), classes
         )
-        objective = Distillation(
-            soft_targets, self.temperature, self.alpha, divergence=student.objective
-        )
-        student._fit_objective(X_student, classes, codes, weights, objective)
+        if student.objective in FUSED_DIVERGENCES:
+            objective = Distillation(
+                soft_targets, self.temperature, self.alpha, divergence=student.objective
+            )
+            student._fit_objective(X_student, classes, codes, weights, objective)
+        else:
+            self._fit_loss_sum(
+                student, X_student, classes, codes, weights, soft_targets
+            )
         self.teacher_ = clone(self.teacher).fit(X, y, **fit_params)
         self.student_ = student
         self.teacher_proba_ = soft_targets
@@ -169,12 +186,6 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         that distillation does not support."""
         student = SoftmaxClassifier() if self.student is None else clone(self.student)
         student._validate_params()
-        if student.objective not in STUDENT_DIVERGENCES:
-            raise ValueError(
-                f"The student's objective={student.objective!r} has no distillation "
-                f"form; use one of {list(STUDENT_DIVERGENCES)} (they give the same "
-                "student)."
-            )
         if student.label_smoothing or student.target_type != "auto":
             raise ValueError(
                 "The student must take the hard labels as they are "
@@ -184,6 +195,16 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 "raise the temperature."
             )
         return student
+
+    def _fit_loss_sum(self, student, X, classes, codes, sample_weight, soft_targets):
+        """Fit ``student`` to :func:`distillation_loss`: at the call depth of
+        ``SoftmaxClassifier._fit_objective``, which the warnings' stack level
+        counts on."""
+        loss = distillation_loss(
+            student, X, classes, codes, sample_weight, soft_targets,
+            self.temperature, self.alpha,
+        )  # fmt: skip
+        student._fit_loss(loss, classes)
 
     def _teacher_fit_params(self, sample_weight):
         """``{"sample_weight": ...}`` for the teacher's fit, or nothing."""
@@ -278,6 +299,81 @@ class DistillationClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = get_tags(self.teacher).input_tags.sparse
         return tags
+
+
+def distillation_loss(
+    student, X, classes, codes, sample_weight, soft_targets, temperature, alpha
+):
+    """The distillation objective of ``student`` (a validated
+    :class:`~skxent.SoftmaxClassifier`) as a
+    :class:`~skxent._composite_loss.LossSum` of two passes over ``X``: ``alpha
+    CE(y, q) - beta H(q)`` at temperature 1 and ``(1 - alpha) T^2 D(p_T ||
+    q_T)`` at ``T``, with ``D`` the student's objective, for any objective.
+
+    Parameters
+    ----------
+    student : SoftmaxClassifier
+        Whose objective, ``C``, ``fit_intercept`` and ``entropy_penalty``
+        define the loss.
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Validated, float32 or float64.
+    classes : ndarray of shape (n_classes,)
+    codes : ndarray of shape (n_samples,)
+        The class code of each hard label.
+    sample_weight : ndarray of shape (n_samples,)
+    soft_targets : ndarray of shape (n_samples, n_classes)
+        ``p_T``, columns in ``classes``.
+    temperature, alpha : float
+
+    Returns
+    -------
+    loss : LossSum
+    """
+    n_classes = classes.size
+    common = {
+        "sample_weight": sample_weight,
+        "n_params": 1 if n_classes == 2 else n_classes,
+        "fit_intercept": student.fit_intercept,
+        "l2_reg_strength": 0.0,  # the sum's, counted once
+    }
+    terms = []
+    if alpha or student.entropy_penalty:
+        # Cross-entropy is linear in the target row, and the kernels take rows
+        # of any mass: the one-hot rows times alpha give alpha CE(y, q) and
+        # leave the entropy penalty unscaled, as the fused kernel has it, even
+        # at alpha = 0.
+        hard = alpha * np.eye(n_classes, dtype=X.dtype)[codes]
+        hard_loss = LinearSoftmaxLoss(
+            X, hard, objective=CrossEntropy(),
+            entropy_penalty=student.entropy_penalty, **common,
+        )  # fmt: skip
+        terms.append(ScaledLoss(1.0, 1.0, hard_loss))
+    if alpha < 1:
+        objective = OBJECTIVES[student.objective]()
+        _check_soft_targets(objective, soft_targets, classes)
+        soft_loss = LinearSoftmaxLoss(
+            X, soft_targets.astype(X.dtype), objective=objective, **common
+        )
+        terms.append(ScaledLoss((1.0 - alpha) * temperature**2, temperature, soft_loss))
+    return LossSum(terms, l2_reg_strength=1.0 / (student.C * sample_weight.sum()))
+
+
+def _check_soft_targets(objective, soft_targets, classes):
+    """The objective's check of the softened teacher probabilities, with
+    advice for distillation (where the student's label smoothing does not
+    apply)."""
+    try:
+        objective.check_targets(soft_targets, classes)
+    except ValueError as error:
+        raise ValueError(
+            f"The student's objective={objective.name!r} cannot take the "
+            "teacher's softened probabilities as targets (the cause is above). "
+            "Softening keeps a zero probability at 0, and the student's "
+            "label_smoothing does not apply to the teacher: use a teacher whose "
+            "probabilities are all positive (a logistic regression's are), or a "
+            "student objective defined at zero, such as 'kl_divergence' or "
+            "'js_divergence'."
+        ) from error
 
 
 def soften(proba, temperature):

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import scipy.optimize
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import entr, log_softmax, softmax
+from scipy.special import entr, log_softmax, rel_entr, softmax
 from sklearn.base import clone
 from sklearn.datasets import load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
 from sklearn.naive_bayes import GaussianNB
@@ -16,7 +17,7 @@ from sklearn.preprocessing import StandardScaler, scale
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skxent import DistillationClassifier, SoftmaxClassifier
-from skxent._distillation import soften
+from skxent._distillation import distillation_loss, soften
 from skxent._linear_loss import LinearSoftmaxLoss
 from skxent._objectives import Distillation
 from skxent.metrics import kl_divergence
@@ -41,19 +42,51 @@ def out_of_fold(X, y, temperature):
     return soften(proba, temperature)
 
 
-def hinton_objective(params, X, y, soft, weights, temperature, alpha, C):
-    """The objective of the docstring in NumPy, from the flat parameters
-    (coefficients then intercepts, one row per class)."""
+def _kl(soft, q_t):
+    return rel_entr(soft, q_t).sum(axis=1)
+
+
+def _reverse_kl(soft, q_t):
+    return rel_entr(q_t, soft).sum(axis=1)
+
+
+def _js(soft, q_t):
+    mixture = (soft + q_t) / 2
+    return (rel_entr(soft, mixture) + rel_entr(q_t, mixture)).sum(axis=1) / 2
+
+
+# D(p_T || q_T) of each student objective, per sample, by scipy.
+DIVERGENCES = {
+    "kl_divergence": _kl,
+    "reverse_kl_divergence": _reverse_kl,
+    "js_divergence": _js,
+}
+
+
+def data_term(logits, y, soft, weights, temperature, alpha, objective, beta=0.0):
+    """The weighted mean of ``alpha CE(y, q) + (1 - alpha) T^2 D(p_T || q_T)
+    - beta H(q)`` in NumPy and SciPy, from full logits."""
+    log_q = log_softmax(logits, axis=1)
+    hard = -log_q[np.arange(len(y)), y]
+    q_t = softmax(logits / temperature, axis=1)
+    soft_term = DIVERGENCES[objective](soft, q_t)
+    entropy = entr(np.exp(log_q)).sum(axis=1)
+    per_sample = alpha * hard + (1 - alpha) * temperature**2 * soft_term
+    return weights @ (per_sample - beta * entropy) / weights.sum()
+
+
+def hinton_objective(
+    params, X, y, soft, weights, temperature, alpha, C, objective="kl_divergence",
+    beta=0.0,
+):  # fmt: skip
+    """The objective of the docstring (the entropy penalty ``beta``
+    included), from the flat parameters (coefficients then intercepts, one
+    row per class)."""
     n_classes = soft.shape[1]
     coef = params[: n_classes * X.shape[1]].reshape(n_classes, -1)
     logits = X @ coef.T + params[n_classes * X.shape[1] :]
-    hard = -log_softmax(logits, axis=1)[np.arange(len(y)), y]
-    log_q_t = log_softmax(logits / temperature, axis=1)
-    log_soft = np.log(soft, where=soft > 0, out=np.zeros_like(soft))
-    kl = np.sum(soft * (log_soft - log_q_t), axis=1)
-    per_sample = alpha * hard + (1 - alpha) * temperature**2 * kl
-    S = weights.sum()
-    return weights @ per_sample / S + coef.ravel() @ coef.ravel() / (2 * C * S)
+    value = data_term(logits, y, soft, weights, temperature, alpha, objective, beta)
+    return value + coef.ravel() @ coef.ravel() / (2 * C * weights.sum())
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -134,19 +167,23 @@ def test_alpha_one_is_the_hard_label_fit(temperature):
     assert_array_equal(model.predict(X), reference.predict(X))
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
-@pytest.mark.parametrize(("temperature", "alpha"), [(2.0, 0.3), (4.0, 0.7), (0.5, 0.1)])
-def test_student_minimizes_hintons_objective(temperature, alpha, solver):
+def assert_minimizes_directly(
+    objective, temperature, alpha, solver, entropy_penalty=0.0
+):  # fmt: skip
+    """The fitted student against SciPy's BFGS on :func:`hinton_objective`,
+    both from zero coefficients (a stationary point of the non-convex
+    objectives is compared with the one reached from the same start)."""
     X, y = problem("wine", n_samples=60)
     X = X[:, :4]
     weights = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
     cv = KFold(3)
     C = 2.0
+    student = SoftmaxClassifier(
+        objective, C=C, solver=solver, entropy_penalty=entropy_penalty, **TIGHT
+    )
     model = DistillationClassifier(
-        TEACHER,
-        SoftmaxClassifier("kl_divergence", C=C, solver=solver, **TIGHT),
-        temperature=temperature, alpha=alpha, cv=cv,
-    ).fit(X, y, sample_weight=weights)  # fmt: skip
+        TEACHER, student, temperature=temperature, alpha=alpha, cv=cv
+    ).fit(X, y, sample_weight=weights)
     soft = soften(
         cross_val_predict(
             TEACHER, X, y, cv=cv, method="predict_proba",
@@ -154,7 +191,7 @@ def test_student_minimizes_hintons_objective(temperature, alpha, solver):
         ),
         temperature,
     )  # fmt: skip
-    args = (X, y, soft, weights, temperature, alpha, C)
+    args = (X, y, soft, weights, temperature, alpha, C, objective, entropy_penalty)
     start = np.zeros(3 * X.shape[1] + 3)
     direct = scipy.optimize.minimize(
         hinton_objective, start, args=args, method="BFGS", options={"gtol": 1e-10}
@@ -169,6 +206,118 @@ def test_student_minimizes_hintons_objective(temperature, alpha, solver):
         atol=1e-5,
     )
     assert_allclose(model.student_.loss_, direct.fun, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+@pytest.mark.parametrize(("temperature", "alpha"), [(2.0, 0.3), (4.0, 0.7), (0.5, 0.1)])
+def test_student_minimizes_hintons_objective(temperature, alpha, solver):
+    assert_minimizes_directly("kl_divergence", temperature, alpha, solver)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+@pytest.mark.parametrize("objective", ["reverse_kl_divergence", "js_divergence"])
+@pytest.mark.parametrize(
+    ("temperature", "alpha", "entropy_penalty"),
+    [(2.0, 0.3, 0.0), (0.5, 0.0, 0.0), (3.0, 0.6, 0.05)],
+)
+def test_other_divergence_takes_the_place_of_kl(
+    objective, temperature, alpha, entropy_penalty, solver
+):
+    assert_minimizes_directly(objective, temperature, alpha, solver, entropy_penalty)
+
+
+def fitted_loss_sum(model, X, y, sample_weight=None):
+    """A clone of ``model``'s student fitted to :func:`distillation_loss` for
+    its objective, whatever it is, on the teacher probabilities of ``model``."""
+    student = clone(model.student_)
+    classes, codes, weights = student._targets(X, y, sample_weight)
+    loss = distillation_loss(
+        student, X, classes, codes, weights, model.teacher_proba_,
+        model.temperature, model.alpha,
+    )  # fmt: skip
+    return student._fit_loss(loss, classes)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    ("alpha", "entropy_penalty"), [(0.0, 0.0), (0.4, 0.0), (1.0, 0.0), (0.0, 0.1)]
+)
+def test_loss_sum_of_a_kl_student_is_the_fused_fit(n_classes, alpha, entropy_penalty):
+    X, y = problem("wine")
+    X, y = X[y < n_classes], y[y < n_classes]
+    weights = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    # newton-cg stops on the gradient, the same for both.
+    student = SoftmaxClassifier(
+        "kl_divergence", C=3.0, solver="newton-cg", entropy_penalty=entropy_penalty,
+        **TIGHT,
+    )  # fmt: skip
+    fused = DistillationClassifier(TEACHER, student, temperature=2.5, alpha=alpha).fit(
+        X, y, sample_weight=weights
+    )
+    summed = fitted_loss_sum(fused, X, y, weights)
+    assert_allclose(summed.coef_, fused.student_.coef_, atol=1e-7)
+    assert_allclose(summed.intercept_, fused.student_.intercept_, atol=1e-7)
+    assert_allclose(summed.loss_, fused.student_.loss_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("objective", ["reverse_kl_divergence", "js_divergence"])
+@pytest.mark.parametrize(("temperature", "alpha"), [(2.5, 0.3), (0.7, 0.0), (1.5, 1.0)])
+def test_loss_sum_value_gradient_and_hessp(n_classes, objective, temperature, alpha):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))  # more than one block of rows
+    y = rng.integers(0, n_classes, 300)
+    soft = rng.dirichlet(np.ones(n_classes), 300)
+    weights = rng.uniform(0.5, 2.0, 300)
+    student = SoftmaxClassifier(objective, C=4.0, entropy_penalty=0.2)
+    classes = np.arange(n_classes)
+    loss = distillation_loss(student, X, classes, y, weights, soft, temperature, alpha)
+    params = rng.normal(size=loss.initial_params().size)
+    value, grad = loss.loss_gradient(params)
+    coef, intercept = loss.unpack(params)
+    logits = X @ coef.T + intercept
+    if n_classes == 2:
+        logits = np.column_stack([np.zeros(300), logits[:, 0]])
+    penalty = coef.ravel() @ coef.ravel() / (2 * 4.0 * weights.sum())
+    reference = data_term(logits, y, soft, weights, temperature, alpha, objective, 0.2)
+    assert_allclose(value, reference + penalty, rtol=1e-12)
+    numeric = scipy.optimize.approx_fprime(
+        params, lambda p: loss.loss_gradient(p)[0], 1e-7
+    )
+    assert_allclose(grad, numeric, atol=2e-6)
+    direction = rng.normal(size=params.size)
+    step = 1e-6
+    central = (
+        loss.loss_gradient(params + step * direction)[1]
+        - loss.loss_gradient(params - step * direction)[1]
+    ) / (2 * step)
+    assert_allclose(loss.hessp(params, direction), central, atol=1e-7)
+
+
+def test_reverse_kl_student_needs_positive_teacher_probabilities():
+    X, y = problem("iris")
+    # One neighbour: one-hot rows, zeros that softening keeps.
+    model = DistillationClassifier(
+        KNeighborsClassifier(n_neighbors=1),
+        SoftmaxClassifier("reverse_kl_divergence"),
+        temperature=2.0,
+    )
+    with pytest.raises(ValueError, match="teacher whose probabilities are all"):
+        model.fit(X, y)
+    assert not hasattr(model, "student_")
+    # The labels alone (alpha=1) never read them.
+    model.set_params(alpha=1.0).fit(X, y)
+
+
+@pytest.mark.parametrize("objective", ["kl_divergence", "js_divergence"])
+def test_convergence_warning_points_at_the_caller_of_fit(objective):
+    X, y = problem("iris")
+    model = DistillationClassifier(
+        TEACHER, SoftmaxClassifier(objective, max_iter=1), temperature=2.0
+    )
+    with pytest.warns(ConvergenceWarning) as record:
+        model.fit(X, y)
+    assert record[0].filename == __file__
 
 
 def test_teacher_is_out_of_fold_and_refitted_on_all_rows():
@@ -245,7 +394,6 @@ def test_cross_entropy_student_is_the_same_model():
 @pytest.mark.parametrize(
     ("student", "match"),
     [
-        (SoftmaxClassifier(objective="js_divergence"), "has no distillation form"),
         (SoftmaxClassifier(label_smoothing=0.1), "raise the temperature"),
         (SoftmaxClassifier(target_type="counts"), "target_type='auto'"),
     ],
@@ -297,8 +445,8 @@ def test_refit_validates_before_setting_anything():
     X, y = problem("iris")
     model = DistillationClassifier(TEACHER).fit(X, y)
     coef = model.student_.coef_.copy()
-    model.set_params(student=SoftmaxClassifier(objective="reverse_kl_divergence"))
-    with pytest.raises(ValueError):
+    model.set_params(student=SoftmaxClassifier(label_smoothing=0.1))
+    with pytest.raises(ValueError, match="label_smoothing"):
         model.fit(X[:, :2], y)
     assert_array_equal(model.student_.coef_, coef)
 
