@@ -19,7 +19,104 @@ import scipy.sparse as sp
 from skxent._kernels import softmax as kernels
 
 
-class LinearSoftmaxLoss:
+class PenalizedRowSums:
+    """``F``, its gradient and Hessian-vector products from sums over rows.
+
+    The rows' part of ``F`` is a sum, so it can be computed in pieces (the
+    kernels on one array, or the row blocks of a dask array on their workers)
+    and added up. A subclass gives the sums, unscaled and without the penalty:
+    ``gradient_sums(params)`` returns ``(loss sum, coef part, intercept
+    part)`` of the gradient, and ``hessian_sums(params, vector)`` the parts
+    of the Hessian at ``params`` times ``vector``. This class
+    applies the scaling by the weight sum ``S``, the objective's constant and
+    the L2 penalty.
+
+    Parameters
+    ----------
+    n_params : int
+        Logit rows: ``n_classes``, or 1 for binary problems.
+    n_features : int
+    fit_intercept : bool
+    l2_reg_strength : float
+        ``1 / (C S)``.
+    weight_sum : float
+        ``S``.
+    constant : float
+        ``c``, the objective's constant.
+    dtype : dtype
+        The dtype of the data, in which the sums are computed.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_params,
+        n_features,
+        fit_intercept,
+        l2_reg_strength,
+        weight_sum,
+        constant,
+        dtype,
+    ):
+        self.n_params = n_params
+        self.n_features = n_features
+        self.fit_intercept = fit_intercept
+        self.l2_reg_strength = l2_reg_strength
+        self.weight_sum = weight_sum
+        self.constant = constant
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def n_coef(self):
+        return self.n_params * self.n_features
+
+    def initial_params(self):
+        return np.zeros(self.n_coef + self.n_params * self.fit_intercept)
+
+    def unpack(self, params):
+        """``(coef, intercept)``: ``coef`` in the dtype of the data, both
+        views of ``params`` where the dtype allows."""
+        coef, intercept = self._split(params)
+        return coef.astype(self.dtype, copy=False), intercept
+
+    def _split(self, params):
+        """``(coef, intercept)`` as float64 views of ``params``, the intercept
+        zeros when not fitted."""
+        coef = params[: self.n_coef].reshape(self.n_params, -1)
+        if self.fit_intercept:
+            return coef, params[self.n_coef :]
+        return coef, np.zeros(self.n_params)
+
+    def _scaled(self, params, part_coef, part_intercept):
+        """Gradient (or Hessian-vector product) of ``F`` in float64 from the
+        sums and the penalty's share at ``params``."""
+        out = np.empty(params.shape)
+        # Divided in float64: float32 kernel sums are widened first.
+        out[: self.n_coef].reshape(part_coef.shape)[...] = part_coef
+        out[: self.n_coef] /= self.weight_sum
+        out[: self.n_coef] += self.l2_reg_strength * params[: self.n_coef]
+        if self.fit_intercept:
+            out[self.n_coef :] = part_intercept / self.weight_sum
+        return out
+
+    def loss_gradient(self, params):
+        """Return ``(F(params), grad F(params))`` as float64."""
+        loss, grad_coef, grad_intercept = self.gradient_sums(params)
+        penalized = params[: self.n_coef]
+        value = (
+            loss / self.weight_sum
+            + self.constant
+            + 0.5 * self.l2_reg_strength * (penalized @ penalized)
+        )
+        return float(value), self._scaled(params, grad_coef, grad_intercept)
+
+    def hessp(self, params, vector):
+        """Hessian of ``F`` at ``params`` times ``vector``."""
+        _, hess_coef, hess_intercept = self.hessian_sums(params, vector)
+        return self._scaled(vector, hess_coef, hess_intercept)
+
+
+class LinearSoftmaxLoss(PenalizedRowSums):
     """Value, gradient and Hessian-vector product of ``F`` on fixed data.
 
     Parameters
@@ -57,15 +154,19 @@ class LinearSoftmaxLoss:
         entropy_penalty=0.0,
         n_threads=1,
     ):
+        super().__init__(
+            n_params=n_params,
+            n_features=X.shape[1],
+            fit_intercept=fit_intercept,
+            l2_reg_strength=l2_reg_strength,
+            weight_sum=float(sample_weight.sum()),
+            constant=objective.constant(targets, sample_weight),
+            dtype=X.dtype,
+        )
         self.X = X
         self.sample_weight = sample_weight
-        self.n_params = n_params
-        self.fit_intercept = fit_intercept
-        self.l2_reg_strength = l2_reg_strength
         self.n_threads = n_threads
-        self.constant = objective.constant(targets, sample_weight)
         self._objective = objective.kernel(entropy_penalty)
-        self._weight_sum = float(sample_weight.sum())
         n_classes = max(n_params, 2)
         values, labels = objective.kernel_targets(targets, X.dtype, n_classes)
         self._targets = kernels.Targets(values, labels, sample_weight)
@@ -76,41 +177,23 @@ class LinearSoftmaxLoss:
         if sp.issparse(X):
             _check_column_indices(X)
             self._X = kernels.CSRMatrix(X.data, X.indices, X.indptr)
-            self._pass = kernels.csr_pass
         else:
-            self._X, self._pass = X, kernels.dense_pass
+            self._X = X
 
     @property
-    def dtype(self):
-        """The dtype of ``X``, in which the kernels compute."""
-        return self.X.dtype
-
-    @property
-    def n_coef(self):
-        return self.n_params * self.X.shape[1]
-
-    def initial_params(self):
-        return np.zeros(self.n_coef + self.n_params * self.fit_intercept)
-
-    def unpack(self, params):
-        """``(coef, intercept)``: ``coef`` in the dtype of ``X``, both views
-        of ``params`` where the dtype allows."""
-        coef, intercept = self._split(params)
-        return coef.astype(self.X.dtype, copy=False), intercept
-
-    def _split(self, params):
-        """``(coef, intercept)`` as float64 views of ``params``, the intercept
-        zeros when not fitted."""
-        coef = params[: self.n_coef].reshape(self.n_params, -1)
-        if self.fit_intercept:
-            return coef, params[self.n_coef :]
-        return coef, np.zeros(self.n_params)
+    def nbytes(self):
+        """Bytes of the arrays the loss holds: ``X``, the targets, the
+        weights and the stored probabilities."""
+        arrays = [*self._targets, self._proba]
+        arrays += list(self._X) if sp.issparse(self.X) else [self.X]
+        return sum(array.nbytes for array in arrays)
 
     def data_sums(self, params, hessian_product):
         """The kernels' ``(loss sum, coef part, intercept part)`` at
         ``params``: the gradient, or the Hessian-vector product with the
-        direction ``params``. Sums over the rows of ``X``, unscaled and
-        without the penalty: those of row chunks add up to the whole's.
+        direction ``params`` at the probabilities of the last gradient pass.
+        Sums over the rows of ``X``, unscaled and without the penalty: those
+        of row chunks add up to the whole's.
 
         The softmax sees only differences of logits. With a row of
         coefficients per class and dense ``X``, the kernels take them
@@ -125,7 +208,11 @@ class LinearSoftmaxLoss:
         relative = self.n_params > 1 and not sp.issparse(self.X)
         if relative:
             coef, intercept = coef[1:] - coef[0], intercept[1:] - intercept[0]
-        loss, part_coef, part_intercept = self._pass(
+        # The pass is looked up here, not stored: a stored Numba dispatcher
+        # would be pickled with the loss (as a copy of its Python function,
+        # whose helpers Numba then cannot type) when Dask moves it.
+        kernel = kernels.csr_pass if sp.issparse(self.X) else kernels.dense_pass
+        loss, part_coef, part_intercept = kernel(
             self._X,
             kernels.LinearModel(coef.astype(self.X.dtype, copy=False), intercept),
             self._targets,
@@ -133,46 +220,27 @@ class LinearSoftmaxLoss:
             self._proba,
             kernels.PassMode(hessian_product, self.n_threads),
         )
+        if self._proba.shape[1] and not hessian_product:
+            self._proba_at = params.copy()
         if relative:
             part_coef = _with_first_class(part_coef)
             part_intercept = _with_first_class(part_intercept)
         return loss, part_coef, part_intercept
 
-    def _scaled(self, params, part_coef, part_intercept):
-        """Gradient (or Hessian-vector product) of ``F`` in float64 from the
-        kernels' sums and the penalty's share at ``params``."""
-        out = np.empty(params.shape)
-        # Divided in float64: float32 kernel sums are widened first.
-        out[: self.n_coef].reshape(part_coef.shape)[...] = part_coef
-        out[: self.n_coef] /= self._weight_sum
-        out[: self.n_coef] += self.l2_reg_strength * params[: self.n_coef]
-        if self.fit_intercept:
-            out[self.n_coef :] = part_intercept / self._weight_sum
-        return out
+    def gradient_sums(self, params):
+        """:meth:`data_sums` of the gradient at ``params``."""
+        return self.data_sums(params, hessian_product=False)
 
-    def loss_gradient(self, params):
-        """Return ``(F(params), grad F(params))`` as float64."""
-        loss, grad_coef, grad_intercept = self.data_sums(params, hessian_product=False)
-        if self._proba.shape[1]:
-            self._proba_at = params.copy()
-        penalized = params[: self.n_coef]
-        value = (
-            loss / self._weight_sum
-            + self.constant
-            + 0.5 * self.l2_reg_strength * (penalized @ penalized)
-        )
-        return float(value), self._scaled(params, grad_coef, grad_intercept)
-
-    def hessp(self, params, vector):
-        """Hessian of ``F`` at ``params`` times ``vector``."""
+    def hessian_sums(self, params, vector):
+        """:meth:`data_sums` of the Hessian at ``params`` times ``vector``,
+        after a gradient pass at ``params`` unless the last one was there."""
         if self._proba.shape[1] == 0:
             self._proba = np.empty(
                 (self._proba.shape[0], self.X.shape[0]), self.X.dtype
             )
         if self._proba_at is None or not np.array_equal(params, self._proba_at):
-            self.loss_gradient(params)
-        _, hess_coef, hess_intercept = self.data_sums(vector, hessian_product=True)
-        return self._scaled(vector, hess_coef, hess_intercept)
+            self.gradient_sums(params)
+        return self.data_sums(vector, hessian_product=True)
 
 
 def _with_first_class(part):

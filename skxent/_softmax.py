@@ -240,7 +240,10 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Dense (C- or F-ordered) or CSR. float32 stays float32, in either
-            byte order.
+            byte order. A dask array (chunked along rows, dense or CSR
+            blocks) is fitted where its blocks live, with ``y`` and
+            ``sample_weight`` as dask arrays or in memory: the same model as
+            in memory (see :doc:`/scaling_out`).
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels, or rows of target probabilities (of counts, with
             ``target_type="counts"``) whose columns follow ``classes``
@@ -251,6 +254,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         -------
         self : SoftmaxClassifier
         """
+        if _dask.has_dask_array(X, y, sample_weight):
+            return _dask.fit(self, X, y, sample_weight)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=X_DTYPES, multi_output=True
         )
@@ -307,11 +312,13 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         self.loss_, self.loss_curve_ = loss_value, curve
         return self
 
-    def _targets(self, X, y, sample_weight):
+    def _targets(self, X, y, sample_weight, *, require_weight=True):
         """Return ``(classes, targets, sample_weight)``, setting nothing: the
         sorted classes, the targets in their order (after class weights and
         label smoothing: probability rows, or the class codes of hard labels)
-        and the sample weights (times class weights)."""
+        and the sample weights (times class weights), which must not sum to
+        zero unless ``require_weight`` is false (a block of rows of a larger
+        sample)."""
         counts = None
         if self.target_type == "counts":
             y, counts = _count_rows(y)
@@ -327,12 +334,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 unique_values(y) if self.classes is None else self._given_classes()[0]
             )
             targets = _targets.encode_labels(y, classes, name="y")
-        if classes.size < 2:
-            raise ValueError(
-                "SoftmaxClassifier needs samples of at least 2 classes, but the "
-                f"data contains only one class: {classes.tolist()[0]!r}. "
-                "Pass all classes through the classes parameter."
-            )
+        check_two_classes(classes)
         sample_weight = _targets.check_sample_weight(sample_weight, X.shape[0])
         if counts is not None:
             sample_weight = sample_weight * counts
@@ -352,8 +354,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
                 out=targets,
                 where=row_weight[:, None] > 0,
             )
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight (times class_weight) sums to zero.")
+        if require_weight:
+            check_weight_total(sample_weight.sum())
         if self.label_smoothing:
             if targets.ndim == 1:
                 targets = np.eye(classes.size, dtype=X.dtype)[targets]
@@ -399,21 +401,8 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         labels = classes.tolist()
         if isinstance(self.class_weight, dict):
             return self._given_class_weights(labels)
-        class_totals = (
-            np.bincount(targets, weights=sample_weight, minlength=len(labels))
-            if targets.ndim == 1
-            else sample_weight @ targets
-        )
-        if np.any(class_totals <= 0):
-            absent = [
-                c for c, total in zip(labels, class_totals, strict=True) if total <= 0
-            ]
-            raise ValueError(
-                "class_weight='balanced' needs samples of every class, but "
-                f"classes {absent} have no (weighted) samples; pass a dict of "
-                "class weights instead."
-            )
-        return class_totals.sum() / (len(labels) * class_totals)
+        totals = class_totals(targets, sample_weight, len(labels))
+        return balanced_class_weights(labels, totals)
 
     def _given_class_weights(self, labels):
         """The weights of the ``class_weight`` dict for ``labels``, 1 where
@@ -546,6 +535,45 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def check_two_classes(classes):
+    """Raise unless the sorted ``classes`` of a fit are at least two."""
+    if classes.size < 2:
+        raise ValueError(
+            "SoftmaxClassifier needs samples of at least 2 classes, but the "
+            f"data contains only one class: {classes.tolist()[0]!r}. "
+            "Pass all classes through the classes parameter."
+        )
+
+
+def check_weight_total(total):
+    """Raise unless the sample weights (times class weights) of a fit have a
+    positive sum."""
+    if total <= 0:
+        raise ValueError("sample_weight (times class_weight) sums to zero.")
+
+
+def class_totals(targets, sample_weight, n_classes):
+    """The weight of each of ``n_classes`` classes in ``targets`` (codes or
+    probability rows): soft targets count as their rows repeated once per
+    class with weight ``s_i p_ik``."""
+    if targets.ndim == 1:
+        return np.bincount(targets, weights=sample_weight, minlength=n_classes)
+    return sample_weight @ targets
+
+
+def balanced_class_weights(labels, totals):
+    """``class_weight="balanced"``: weights inversely proportional to the
+    class ``totals`` of ``labels``; raises if a class has no weight."""
+    if np.any(totals <= 0):
+        absent = [c for c, total in zip(labels, totals, strict=True) if total <= 0]
+        raise ValueError(
+            "class_weight='balanced' needs samples of every class, but "
+            f"classes {absent} have no (weighted) samples; pass a dict of "
+            "class weights instead."
+        )
+    return totals.sum() / (len(labels) * totals)
 
 
 def _count_rows(y):

@@ -30,9 +30,12 @@ import dask  # noqa: E402
 import joblib  # noqa: E402
 import numba  # noqa: E402
 from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa: E402
 
 from skxent import CategoricalMLE, SoftmaxClassifier, metrics  # noqa: E402
+from skxent._dask._fit import _in_cluster_memory  # noqa: E402
+from skxent._objectives import OBJECTIVES  # noqa: E402
 from skxent._threads import compute_threads, effective_n_threads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -506,6 +509,181 @@ def test_out_of_core_arrays_from_zarr(client, tmp_path):
     assert_same_categorical_fit(
         CategoricalMLE().fit(X_disk > 0), CategoricalMLE().fit(X > 0)
     )
+
+
+# --- SoftmaxClassifier.fit -----------------------------------------------------
+
+FIT_TOL = 1e-9
+
+
+def assert_same_softmax_fit(result, expected, rtol=1e-5):
+    """The dask fit is the in-memory model: coefficients within ``rtol`` of
+    the largest and ``loss_`` within 1e-9 (float64)."""
+    assert_array_equal(result.classes_, expected.classes_)
+    assert result.coef_.dtype == expected.coef_.dtype
+    assert result.n_features_in_ == expected.n_features_in_
+    scale = np.abs(expected.coef_).max()
+    assert_allclose(result.coef_, expected.coef_, rtol=0, atol=rtol * scale)
+    assert_allclose(result.intercept_, expected.intercept_, rtol=0, atol=rtol * scale)
+    loss_rtol = 1e-9 if expected.coef_.dtype == np.float64 else 1e-5
+    assert result.loss_ == pytest.approx(expected.loss_, rel=loss_rtol)
+
+
+def fit_problem(n_samples=900, n_classes=3, seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 5))
+    logits = X @ rng.normal(size=(5, n_classes))
+    y = (logits + rng.gumbel(size=logits.shape)).argmax(axis=1)
+    # Sorted by label: most blocks hold one class, so the classes (and the
+    # balanced class weights) must come from all blocks.
+    order = np.argsort(y, kind="stable")
+    P = rng.dirichlet(np.ones(n_classes), size=n_samples)
+    weights = rng.uniform(0.5, 2.0, size=n_samples)
+    return X[order], y[order], P[order], weights
+
+
+# Uneven chunks, one of them empty.
+CHUNKS = (250, 0, 300, 350)
+
+
+def dask_rows(array, persist):
+    chunks = (CHUNKS, *array.shape[1:])
+    result = da.from_array(array, chunks=chunks)
+    return result.persist() if persist else result
+
+
+@time_limit()
+@pytest.mark.parametrize("objective", list(OBJECTIVES))
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_fit_equals_in_memory_for_every_objective(client, objective, solver):
+    X, y, P, weights = fit_problem()
+    targets = y if OBJECTIVES[objective].kernel_reads_labels else P
+    model = SoftmaxClassifier(objective=objective, solver=solver, tol=FIT_TOL, C=3.0)
+    expected = clone(model).fit(X, targets, sample_weight=weights)
+    for persist in (True, False):
+        result = clone(model).fit(
+            dask_rows(X, persist),
+            dask_rows(targets, persist),
+            sample_weight=dask_rows(weights, persist),
+        )
+        assert_same_softmax_fit(result, expected)
+
+
+@time_limit()
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"class_weight": "balanced"},
+        {"class_weight": "balanced", "soft": True},
+        {"class_weight": {0: 2.0, 2: 0.5}, "label_smoothing": 0.1},
+        {"entropy_penalty": 0.2, "solver": "trust-ncg"},
+        {"fit_intercept": False, "classes": [2, 0, 1]},
+        {"binary": True, "solver": "newton-cg"},
+        {"dtype": np.float32},
+    ],
+    ids=lambda params: "-".join(map(str, params)),
+)
+def test_fit_options_equal_in_memory(client, params):
+    params = dict(params)
+    X, y, P, weights = fit_problem()
+    X = X.astype(params.pop("dtype", np.float64))
+    if params.pop("binary", False):
+        y = np.minimum(y, 1)
+    targets = P if params.pop("soft", False) else y
+    model = SoftmaxClassifier(tol=FIT_TOL, **params)
+    expected = clone(model).fit(X, targets, sample_weight=weights)
+    # y and sample_weight in memory: rechunked to the rows of X.
+    result = clone(model).fit(dask_rows(X, True), targets, sample_weight=weights)
+    assert_same_softmax_fit(result, expected)
+
+
+@time_limit()
+def test_fit_of_string_labels_counts_csr_blocks_and_zero_weight_chunks(client):
+    X, y, _, weights = fit_problem()
+    names = np.array(["iris", "lily", "rose"])[y]
+    weights[:250] = 0.0  # the whole first chunk counts for nothing
+    expected = SoftmaxClassifier(tol=FIT_TOL).fit(X, names, sample_weight=weights)
+    result = SoftmaxClassifier(tol=FIT_TOL).fit(
+        dask_rows(X, False), dask_rows(names, False), sample_weight=weights
+    )
+    assert_same_softmax_fit(result, expected)
+
+    counts = np.random.default_rng(5).integers(0, 4, size=(900, 3))
+    counts[:, 0] += 1  # no row without a count
+    model = SoftmaxClassifier(target_type="counts", tol=FIT_TOL)
+    expected = clone(model).fit(X, counts)
+    assert_same_softmax_fit(
+        clone(model).fit(dask_rows(X, True), dask_rows(counts, True)), expected
+    )
+
+    X_sparse = sp.random(900, 40, density=0.1, format="csr", random_state=2)
+    expected = SoftmaxClassifier(tol=FIT_TOL).fit(X_sparse, y)
+    X_blocks = da.from_array(X_sparse, chunks=(300, 40), asarray=False)
+    assert_same_softmax_fit(SoftmaxClassifier(tol=FIT_TOL).fit(X_blocks, y), expected)
+
+
+@time_limit()
+def test_persisted_blocks_keep_their_losses_on_the_workers(client):
+    X, y, *_ = fit_problem()
+    X_dask = dask_rows(X, persist=True)
+    assert _in_cluster_memory(X_dask)
+    assert not _in_cluster_memory(dask_rows(X, persist=False))
+    assert not _in_cluster_memory(X_dask + 1)
+    # Newton-CG's Hessian-vector products reuse the probabilities of their
+    # block's last gradient pass, kept by the loss on its worker.
+    # Classes given: no pass to find them, so each block is read once first.
+    model = SoftmaxClassifier(solver="newton-cg", tol=FIT_TOL, classes=[0, 1, 2])
+    with distributed.get_task_stream(client) as tasks:
+        model.fit(X_dask, dask_rows(y, persist=True))
+    names = [task["key"][0] if isinstance(task["key"], tuple) else task["key"]
+             for task in tasks.data]  # fmt: skip
+    built = sum(name.startswith("_on_rows") for name in names)
+    evaluated = sum(name.startswith("_loss_sums") for name in names)
+    assert built == 3  # one loss per non-empty block, built once
+    assert evaluated >= 3 * (model.n_iter_[0] + 1)
+    assert_same_softmax_fit(model, clone(model).fit(X, y))
+
+
+@time_limit()
+def test_fit_on_data_made_on_the_workers_keeps_the_driver_small(client):
+    # 1,000,000 x 12 float64 (96 MB) generated on the workers, not persisted:
+    # each evaluation rebuilds every block's loss where the block is made.
+    state = da.random.RandomState(1)
+    n = 1_000_000
+    X = state.standard_normal((n, 12), chunks=(125_000, 12))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 1)
+    model = SoftmaxClassifier(max_iter=5)
+    with pytest.warns(ConvergenceWarning):  # 5 iterations: a bounded test
+        _, peak = driver_peak_memory(model.fit, X, y)
+    assert peak < 16e6, f"the driver allocated {peak / 1e6:.1f} MB"
+    assert_array_equal(model.classes_, [0, 1, 2])
+    # Half of the rows are of class 1: the model learned more than that.
+    assert model.score(X[:20_000].compute(), y[:20_000].compute()) > 0.6
+
+
+@time_limit()
+def test_fit_errors_name_the_problem(client):
+    X, y, _, weights = fit_problem()
+    X_bad = X.copy()
+    X_bad[600, 2] = np.nan
+    with pytest.raises(ValueError, match=r"rows 550 to 899.*NaN"):
+        SoftmaxClassifier().fit(dask_rows(X_bad, False), y)
+    with pytest.raises(ValueError, match="only one class"):
+        SoftmaxClassifier().fit(dask_rows(X, False), np.zeros(900, dtype=int))
+    with pytest.raises(ValueError, match="sums to zero"):
+        SoftmaxClassifier().fit(dask_rows(X, False), y, sample_weight=0 * weights)
+    with pytest.raises(ValueError, match="rows"):
+        SoftmaxClassifier().fit(dask_rows(X, False), y[:-1])
+    with pytest.raises(ValueError, match="2-D"):
+        SoftmaxClassifier().fit(da.from_array(X[:, 0]), y)
+    with pytest.raises(ValueError, match=r"not among the classes"):
+        SoftmaxClassifier(classes=[0, 1]).fit(dask_rows(X, False), y)
+    # A refit that fails leaves the previous model whole.
+    model = SoftmaxClassifier().fit(dask_rows(X, True), y)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError):
+        model.fit(dask_rows(X_bad, False), y)
+    assert_array_equal(model.coef_, coef)
 
 
 # --- model selection on the cluster --------------------------------------------

@@ -9,7 +9,9 @@ them through
   thread environment; for the others, one row per comparison and setting,
   with the range of the ratios over the functions compared;
 - :func:`plot_fit_ratios`, called from a ``.. plot::`` directive: a bar
-  chart of the fit-time ratios.
+  chart of the fit-time ratios;
+- :func:`plot_dask_scaling`, likewise: fit time against rows, in memory and
+  on a Dask cluster.
 
 Each table says where its numbers come from (measured, or transcribed) and
 when. Results of a smoke run are refused: their numbers mean nothing.
@@ -45,6 +47,8 @@ def load_results(name):
 def _format_ratio(value):
     if value is None:
         return "-"
+    if isinstance(value, dict) and value["min"] == value["max"]:
+        return f"{value['min']:g}"
     if isinstance(value, dict):
         return f"{value['min']:g} to {value['max']:g}"
     return f"{value:.2f}"
@@ -142,6 +146,27 @@ def plot_fit_ratios():
     ax.set_xlabel("scikit-learn time / skxent time (above 1: skxent is faster)")
     ax.set_xlim(0, 1.15 * ax.get_xlim()[1])
     ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_dask_scaling():
+    """Fit time against the number of rows (log-log) of ``bench_dask.json``,
+    in memory and on the cluster."""
+    import matplotlib.pyplot as plt
+
+    scaling = load_results("bench_dask")["scaling"]
+    rows = [point["n_samples"] for point in scaling]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for key, label in (
+        ("memory_seconds", "in memory, n_jobs=2"),
+        ("dask_seconds", "Dask, 2 workers x 1 thread"),
+    ):
+        ax.loglog(rows, [point[key] for point in scaling], "o-", label=label)
+    ax.set_xlabel("rows (20 features, 5 classes)")
+    ax.set_ylabel("fit time (s)")
+    ax.grid(True, which="both", lw=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

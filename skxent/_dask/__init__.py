@@ -9,6 +9,8 @@ on first use:
 
 - :mod:`._blocks`: row-aligned blocks, lazy maps over them, reductions of
   per-block parts on the workers;
+- :mod:`._fit`: ``SoftmaxClassifier.fit``, the objective summed over the
+  blocks on their workers;
 - :mod:`._predict`: ``predict``, ``predict_proba``, ``predict_log_proba`` and
   ``decision_function`` as lazy arrays;
 - :mod:`._metrics`: the divergences as per-block partial sums, their
@@ -21,6 +23,7 @@ import importlib
 import sys
 
 _LAZY_ATTRIBUTES = {
+    "fit": "skxent._dask._fit",
     "predict": "skxent._dask._predict",
     "mean_divergence": "skxent._dask._metrics",
     "divergence_per_sample": "skxent._dask._metrics",
