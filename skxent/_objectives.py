@@ -45,7 +45,8 @@ class Objective:
         The estimators' ``objective`` parameter value.
     kernel_type : type
         A named tuple registered in ``objective_blocks.BLOCK_KERNELS``; its
-        first field is ``entropy_penalty``, the others are :meth:`parameters`.
+        first field is ``entropy_penalty`` (see :meth:`kernel`), the others
+        are :meth:`parameters`.
     kernel_reads_labels : bool
         Whether the kernels take class codes; if not, hard labels are handed
         to them as one-hot rows.
@@ -73,8 +74,11 @@ class Objective:
         return ()
 
     def kernel(self, entropy_penalty=0.0):
-        """The kernel-type instance the pass kernels take."""
-        return self.kernel_type(float(entropy_penalty), *self.parameters())
+        """The kernel-type instance the pass kernels take, its
+        ``entropy_penalty`` ``None`` for none: then the compiled pass holds
+        no penalty code."""
+        penalty = float(entropy_penalty) if entropy_penalty else None
+        return self.kernel_type(penalty, *self.parameters())
 
     def kernel_values(self, probabilities):
         """What the kernels read of validated probability rows (in their

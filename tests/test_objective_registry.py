@@ -10,6 +10,7 @@ test_softmax_kernels.py.
 import itertools
 from collections import namedtuple
 
+import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -52,9 +53,11 @@ def test_each_objective_is_registered_under_its_name_with_a_kernel_type(name):
     assert isinstance(objective, Objective)
     assert objective.name == name
     assert objective.kernel_type in objective_blocks.BLOCK_KERNELS
-    # The parameters travel in the kernel type, the penalty first.
+    # The parameters travel in the kernel type, the penalty first: None for
+    # none, so that a pass compiled without it holds none of its code.
     assert objective.kernel_type._fields[0] == "entropy_penalty"
-    assert objective.kernel() == objective.kernel_type(0.0, *objective.parameters())
+    assert objective.kernel() == objective.kernel_type(None, *objective.parameters())
+    assert objective.kernel(0.0) == objective.kernel()
     kernel = objective.kernel(0.3)
     assert type(kernel) is objective.kernel_type
     assert kernel.entropy_penalty == 0.3
@@ -194,7 +197,7 @@ def pass_arguments(n_samples=20, n_features=3, n_classes=3):
             rng.standard_normal((n_classes, n_features)), np.zeros(n_classes)
         ),
         "targets": kernels.Targets(values, labels, weights),
-        "objective": objective_blocks.CrossEntropyKernel(0.0),
+        "objective": OBJECTIVES["cross_entropy"]().kernel(),
         "proba": np.empty((n_classes, 0)),
         "mode": kernels.PassMode(False, 2),
         "csr": kernels.CSRMatrix(csr.data, csr.indices, csr.indptr),
@@ -226,6 +229,23 @@ def test_an_unregistered_kernel_type_fails_to_compile_naming_the_registry():
             block_function(Unregistered(0.0), *[None] * 7)
 
 
+@pytest.mark.parametrize("name", OBJECTIVE_NAMES)
+def test_the_penalty_code_is_compiled_only_into_penalized_passes(name):
+    # The type of entropy_penalty picks the penalty's block functions when a
+    # pass compiles: a branch on its value compiled them into every pass.
+    objective = OBJECTIVES[name]()
+    blocks = objective_blocks.BLOCK_KERNELS[objective.kernel_type]
+    penalty = objective_blocks.ENTROPY_PENALTY
+    for field in blocks._fields:
+        for beta, expected in [
+            (0.0, (getattr(blocks, field),)),
+            (0.3, (getattr(blocks, field), getattr(penalty, field))),
+        ]:
+            kernel_type = numba.typeof(objective.kernel(beta))
+            functions = objective_blocks._compiled_block_functions(kernel_type, field)
+            assert functions == expected
+
+
 # X and proba are both 2-D float arrays: swapped, they have the types of a
 # valid call (the pass then fails on the shapes at run time).
 SWAPS = [
@@ -255,14 +275,38 @@ def test_swapped_arguments_of_the_sparse_pass_fail_to_compile(second):
         kernels.csr_pass(*(args[name] for name in PASS_PARAMETERS))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PassMode's fields are not type-checked: PassMode(2, False) "
-    "compiles a pass that computes Hessian-vector products and returns a "
-    "loss of 0.0 (and costs a compilation of its own)",
+# Two fields of one bundle traded places, each named by the refusal: the
+# first field of the pair then holds the second's value. CSRMatrix's indices
+# and indptr are both integer arrays, which no type tells apart.
+FIELD_SWAPS = [
+    (argument, bundle, first, second)
+    for argument, bundle in [
+        ("model", kernels.LinearModel),
+        ("targets", kernels.Targets),
+        ("mode", kernels.PassMode),
+        ("csr", kernels.CSRMatrix),
+    ]
+    for first, second in itertools.combinations(bundle._fields, 2)
+    if (first, second) != ("indices", "indptr")
+]
+
+
+@pytest.mark.parametrize(
+    ("argument", "bundle", "first", "second"),
+    FIELD_SWAPS,
+    ids=[f"{bundle.__name__}.{a}-{b}" for _, bundle, a, b in FIELD_SWAPS],
 )
-def test_swapped_fields_of_the_pass_mode_fail_to_compile():
+def test_swapped_fields_of_a_bundle_fail_to_compile_naming_the_field(
+    argument, bundle, first, second
+):
+    # PassMode(2, False), hessian_product and n_threads swapped, compiled a
+    # pass that computed Hessian-vector products and returned a loss of 0.0.
     args = pass_arguments()
-    args["mode"] = kernels.PassMode(*reversed(args["mode"]))
-    with pytest.raises(TypingError, match="hessian_product"):
-        kernels.dense_pass(*(args[name] for name in PASS_PARAMETERS))
+    fields = args[argument]._asdict()
+    fields[first], fields[second] = fields[second], fields[first]
+    args[argument] = bundle(**fields)
+    run = kernels.dense_pass
+    if argument == "csr":
+        args["X"], run = args["csr"], kernels.csr_pass
+    with pytest.raises(TypingError, match=rf"{bundle.__name__}\.{first} must be"):
+        run(*(args[name] for name in PASS_PARAMETERS))

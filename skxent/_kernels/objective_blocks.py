@@ -8,7 +8,10 @@ block functions). The type picks the functions when Numba compiles a pass,
 so a pass compiled for one objective holds that objective's code only, and a
 tuple of a type not registered here fails to compile. The tuple's fields are
 the objective's parameters; the first, ``entropy_penalty``, is every
-objective's (see :func:`add_entropy_penalty`).
+objective's: ``None`` when there is none, a type that leaves the penalty's
+block functions (:data:`ENTROPY_PENALTY`) out of the compiled pass, else
+``beta``. :func:`loss_residual` and :func:`hessp` call the objective's block
+functions, then the penalty's.
 
 Per sample, with ``q = softmax(z)``, target row ``p`` and weight ``s``, a
 block function writes the weighted logit gradient ``s dl/dz`` (or ``s H d``)
@@ -43,6 +46,7 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit
+from numba.core import types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
@@ -269,11 +273,12 @@ def _jensen_shannon_hessp(
 
 
 @njit(cache=True, fastmath={"contract"})
-def add_entropy_penalty(
-    beta, softmax, weights, start, class_scratch, row_scratch, row_loss, out
+def _entropy_penalty_loss_residual(
+    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
 ):
     """Add ``beta sum_k q_k log q_k = -beta H(q)`` to each row's loss and its
-    gradient ``beta q_k (log q_k + H(q))`` to ``out``."""
+    gradient ``beta q_k (log q_k + H(q))`` to ``out``, ``beta`` the
+    objective's ``entropy_penalty``."""
     shifted, log_sum, q = softmax
     n_classes, rows = q.shape
     for k in range(n_classes):
@@ -281,29 +286,34 @@ def add_entropy_penalty(
         for r in range(rows):
             a[r] = z[r] - log_sum[r]
     negative_entropy = row_scratch[0]
+    beta = objective.entropy_penalty
     _add_gap_gradient(
-        q, class_scratch, weights[start:start + rows], beta, True, negative_entropy,
-        out,
+        q, class_scratch, targets.weights[start:start + rows], beta, True,
+        negative_entropy, out,
     )  # fmt: skip
     for r in range(rows):
         row_loss[r] += beta * negative_entropy[r]
 
 
 @njit(cache=True, fastmath={"contract"})
-def add_entropy_penalty_hessp(
-    beta, proba, weights, start, e, class_scratch, row_scratch, out
+def _entropy_penalty_hessp(
+    objective, proba, targets, start, e, class_scratch, row_scratch, out
 ):
     """Add ``beta`` times the Hessian-vector product of ``sum_k q_k log q_k``
     (:func:`_log_ratio_curvature` with ``log p = 0``) to ``out``."""
     no_targets = np.empty((0, 0), dtype=proba.dtype)
     _log_ratio_curvature(proba, start, no_targets, class_scratch, row_scratch[0])
     _add_curvature_product(
-        proba, start, class_scratch, e, weights[start:start + e.shape[1]], beta, True,
-        row_scratch[1], out,
+        proba, start, class_scratch, e, targets.weights[start:start + e.shape[1]],
+        objective.entropy_penalty, True, row_scratch[1], out,
     )  # fmt: skip
 
 
 BlockKernels = namedtuple("BlockKernels", ["loss_residual", "hessp"])
+
+ENTROPY_PENALTY = BlockKernels(_entropy_penalty_loss_residual, _entropy_penalty_hessp)
+"""The block functions of the entropy penalty, which add to what the
+objective's wrote."""
 
 BLOCK_KERNELS = {
     CrossEntropyKernel: BlockKernels(
@@ -317,71 +327,109 @@ BLOCK_KERNELS = {
 """Kernel type of each objective: its block functions."""
 
 
-def _block_kernels(kernel_type):
-    """The :class:`BlockKernels` of ``kernel_type``; a ``TypeError`` unless
-    it is registered."""
+def _block_functions(kernel_type, penalized, name):
+    """The block functions ``name`` (a field of :class:`BlockKernels`) of
+    ``kernel_type``, then the penalty's if ``penalized``; a ``TypeError``
+    unless ``kernel_type`` is registered."""
     kernels = BLOCK_KERNELS.get(kernel_type)
     if kernels is None:
         raise TypeError(
             f"{kernel_type!r} is not an objective kernel type; register its "
             "block functions in skxent._kernels.objective_blocks.BLOCK_KERNELS."
         )
-    return kernels
+    if not penalized:
+        return (getattr(kernels, name),)
+    return getattr(kernels, name), getattr(ENTROPY_PENALTY, name)
 
 
-def _compiled_block_kernels(objective):
-    """:func:`_block_kernels` for the Numba type of an objective argument."""
+def _compiled_block_functions(objective, name):
+    """:func:`_block_functions` for the Numba type of an objective argument:
+    the type decides, so a pass compiled without a penalty
+    (``entropy_penalty`` typed ``None``) holds no penalty code."""
+    kernel_type = getattr(objective, "instance_class", None)
+    # entropy_penalty is every kernel type's first field.
+    penalized = kernel_type in BLOCK_KERNELS and not isinstance(
+        objective.types[0], types.NoneType
+    )
     try:
-        return _block_kernels(getattr(objective, "instance_class", None))
+        return _block_functions(kernel_type, penalized, name)
     except TypeError as error:
         raise TypingError(str(error)) from None
 
 
-def loss_residual(
-    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
-):
-    """The loss and weighted gradient of ``objective`` on a block (see the
-    module docstring)."""
-    _block_kernels(type(objective)).loss_residual(
-        objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
-    )
-
-
-@overload(loss_residual)
-def _loss_residual_compiled(
-    objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
-):
-    kernel = _compiled_block_kernels(objective).loss_residual
+def _block_dispatcher(name, doc):
+    """The block function ``name`` of every objective: the objective's, then
+    its penalty's. In Python (``NUMBA_DISABLE_JIT=1``) it looks them up on
+    each call; compiled, an overload picks them by type when a pass
+    compiles. The two block functions differ in the arguments between
+    ``start`` and ``out`` only, here ``scratch_0`` to ``scratch_2``."""
 
     def dispatch(
-        objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
+        objective, block, targets, start, scratch_0, scratch_1, scratch_2, out
     ):
-        kernel(
-            objective, softmax, targets, start, class_scratch, row_scratch,
-            row_loss, out,
-        )  # fmt: skip
+        penalized = objective.entropy_penalty is not None
+        for block_function in _block_functions(type(objective), penalized, name):
+            block_function(
+                objective, block, targets, start, scratch_0, scratch_1, scratch_2,
+                out,
+            )  # fmt: skip
 
+    # Inlined into the caller: a function of its own would be one more level
+    # of the call tree, whose every level LLVM optimizes anew with all the
+    # levels below.
+    @overload(dispatch, inline="always")
+    def _dispatch_compiled(
+        objective, block, targets, start, scratch_0, scratch_1, scratch_2, out
+    ):
+        objective_function, *penalty = _compiled_block_functions(objective, name)
+        if not penalty:
+
+            def call(
+                objective, block, targets, start, scratch_0, scratch_1, scratch_2,
+                out,
+            ):  # fmt: skip
+                objective_function(
+                    objective, block, targets, start, scratch_0, scratch_1,
+                    scratch_2, out,
+                )  # fmt: skip
+
+            return call
+        (penalty_function,) = penalty
+
+        def call_penalized(
+            objective, block, targets, start, scratch_0, scratch_1, scratch_2, out
+        ):
+            objective_function(
+                objective, block, targets, start, scratch_0, scratch_1, scratch_2,
+                out,
+            )  # fmt: skip
+            penalty_function(
+                objective, block, targets, start, scratch_0, scratch_1, scratch_2,
+                out,
+            )  # fmt: skip
+
+        return call_penalized
+
+    dispatch.__name__ = dispatch.__qualname__ = name
+    dispatch.__doc__ = doc
     return dispatch
 
 
-def hessp(objective, proba, targets, start, e, class_scratch, row_scratch, out):
-    """The weighted Hessian-vector product of ``objective`` on a block (see
-    the module docstring)."""
-    _block_kernels(type(objective)).hessp(
-        objective, proba, targets, start, e, class_scratch, row_scratch, out
-    )
+loss_residual = _block_dispatcher(
+    "loss_residual",
+    """``loss_residual(objective, softmax, targets, start, class_scratch,
+    row_scratch, row_loss, out)``: the loss and weighted gradient of
+    ``objective``, its penalty included, on a block (see the module
+    docstring).""",
+)
 
-
-@overload(hessp)
-def _hessp_compiled(
-    objective, proba, targets, start, e, class_scratch, row_scratch, out
-):
-    kernel = _compiled_block_kernels(objective).hessp
-
-    def dispatch(objective, proba, targets, start, e, class_scratch, row_scratch, out):
-        kernel(objective, proba, targets, start, e, class_scratch, row_scratch, out)
-
-    return dispatch
+hessp = _block_dispatcher(
+    "hessp",
+    """``hessp(objective, proba, targets, start, e, class_scratch,
+    row_scratch, out)``: the weighted Hessian-vector product of
+    ``objective``, its penalty included, on a block (see the module
+    docstring).""",
+)
 
 
 DistillationKernel = namedtuple(

@@ -23,9 +23,10 @@ block); it is very hard to beat BLAS GEMM, and it must run single-threaded
 here since the kernel owns the threads.
 
 Arguments travel in named tuples (:data:`LinearModel`, :data:`Targets`,
-:data:`PassMode`, :data:`CSRMatrix`, and the objective's kernel type): passed
-in the wrong order, a pass fails to compile instead of computing something
-else.
+:data:`PassMode`, :data:`CSRMatrix`, and the objective's kernel type) whose
+fields are type-checked (:func:`_check_bundles`): bundles passed in the wrong
+order, or two fields of one swapped, fail to compile instead of computing
+something else.
 
 The softmax works class-major: a block's logits arrive sample-major,
 ``(rows, n_params)``, from the products, and is transposed (a loop of its
@@ -53,6 +54,8 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
+from numba.core import types
+from numba.core.errors import TypingError
 from numba.extending import overload
 
 from skxent._kernels import lanes, objective_blocks
@@ -79,6 +82,76 @@ CSRMatrix = namedtuple("CSRMatrix", ["data", "indices", "indptr"])
 
 # Rows per cache block in dense kernels.
 BLOCK_ROWS = 128
+
+# What each field of a bundle must be: (dimensions, Numba type class of the
+# value or the array's dtype), 0 dimensions for a scalar. Fields of one
+# bundle that could trade places differ here wherever their types can.
+_FIELD_TYPES = {
+    LinearModel: {"coef": (2, types.Float), "intercept": (1, types.Float)},
+    Targets: {
+        "values": (2, types.Float),
+        "labels": (1, types.Integer),
+        "weights": (1, types.Float),
+    },
+    PassMode: {"hessian_product": (0, types.Boolean), "n_threads": (0, types.Integer)},
+    CSRMatrix: {
+        "data": (1, types.Float),
+        "indices": (1, types.Integer),
+        "indptr": (1, types.Integer),
+    },
+}
+
+# A value and an array of each kind, in the refusals.
+_KIND_NAMES = {
+    types.Boolean: ("a bool", "bools"),
+    types.Integer: ("an integer", "integers"),
+    types.Float: ("a float", "floats"),
+}
+
+
+def _check_bundles(X, model, targets, mode):
+    """Nothing in Python; compiled, a ``TypingError`` naming the bundle and
+    the field when a pass's bundles (``X`` too, if a :data:`CSRMatrix`) hold
+    a field of the wrong type, as two fields given in the wrong order do."""
+
+
+def _field_mismatch(field, ndim, kind):
+    """What a field of Numba type ``field`` should be instead, or ``None``."""
+    if ndim == 0:
+        matches = isinstance(field, kind)
+    else:
+        matches = (
+            isinstance(field, types.Array)
+            and field.ndim == ndim
+            and isinstance(field.dtype, kind)
+        )
+    if matches:
+        return None
+    value, values = _KIND_NAMES[kind]
+    return value if ndim == 0 else f"a {ndim}-D array of {values}"
+
+
+@overload(_check_bundles, inline="always")
+def _check_bundles_compiled(X, model, targets, mode):
+    expected = (
+        (X, None if isinstance(X, types.Array) else CSRMatrix),
+        (model, LinearModel),
+        (targets, Targets),
+        (mode, PassMode),
+    )
+    for bundle, bundle_type in expected:
+        if bundle_type is None:
+            continue
+        if getattr(bundle, "instance_class", None) is not bundle_type:
+            raise TypingError(f"expected a {bundle_type.__name__}, got {bundle}")
+        for name, field in zip(bundle_type._fields, bundle.types, strict=True):
+            wanted = _field_mismatch(field, *_FIELD_TYPES[bundle_type][name])
+            if wanted is not None:
+                raise TypingError(
+                    f"{bundle_type.__name__}.{name} must be {wanted}, not "
+                    f"{field}: are two of its fields given in the wrong order?"
+                )
+    return lambda X, model, targets, mode: None
 
 
 @njit(cache=True)
@@ -192,11 +265,6 @@ def _block_loss_residual(
     objective_blocks.loss_residual(
         objective, softmax, targets, start, class_scratch, row_scratch, row_loss, out
     )
-    if objective.entropy_penalty:
-        objective_blocks.add_entropy_penalty(
-            objective.entropy_penalty, softmax, targets.weights, start,
-            class_scratch, row_scratch, row_loss, out,
-        )  # fmt: skip
     return dot(targets.weights[start : start + rows], row_loss)
 
 
@@ -235,11 +303,6 @@ def _block_hessp(
     objective_blocks.hessp(
         objective, proba, targets, start, e, class_scratch, row_scratch, out
     )
-    if objective.entropy_penalty:
-        objective_blocks.add_entropy_penalty_hessp(
-            objective.entropy_penalty, proba, targets.weights, start, e,
-            class_scratch, row_scratch, out,
-        )  # fmt: skip
 
 
 @njit(cache=True)
@@ -389,6 +452,7 @@ def dense_pass(X, model, targets, objective, proba, mode):
     C-contiguous one first (:func:`_row_block`): BLAS reads a block several
     times over, and NumPy would copy a strided ``X`` whole.
     """
+    _check_bundles(X, model, targets, mode)
     n_samples = X.shape[0]
     n_params, n_features = model.coef.shape
     n_shares, share = _thread_shares(n_samples, mode.n_threads)
@@ -548,6 +612,7 @@ def csr_pass(X, model, targets, objective, proba, mode):
     rows that a sample's stored features select are then contiguous.
     Returns ``(loss, grad_coef, grad_intercept)`` like :func:`dense_pass`.
     """
+    _check_bundles(X, model, targets, mode)
     n_samples = X.indptr.shape[0] - 1
     n_params, n_features = model.coef.shape
     n_shares, share = _thread_shares(n_samples, mode.n_threads)
