@@ -70,7 +70,10 @@ SECTIONS = ("inference", "fit", "out-of-core", "dask-ml", "spark", "scaling")
 # Each worker's memory limit: room for its half of the persisted data, and
 # for out-of-core runs a limit the data exceeds several times.
 IN_MEMORY_LIMIT = 4 * 2**30
-OUT_OF_CORE_LIMIT = 512 * 2**20
+# A worker process holds about 400 MiB with its libraries loaded: the limit
+# leaves room for a few blocks of out-of-core rows beyond that.
+OUT_OF_CORE_LIMIT = 768 * 2**20
+OUT_OF_CORE_CHUNK_ROWS = 25_000
 CHUNK_ROWS = 100_000
 
 
@@ -92,11 +95,24 @@ def cluster_client(memory_limit):
 
 
 def persisted(client, *arrays):
-    """The arrays as dask arrays of row chunks held in the workers' memory."""
-    chunks = [da.from_array(a, chunks=(CHUNK_ROWS, *a.shape[1:])) for a in arrays]
-    chunks = client.persist(chunks)
-    distributed.wait(chunks)
-    return chunks
+    """The arrays as dask arrays of row chunks held in the workers' memory:
+    each chunk scattered to a worker (not embedded in a graph), then
+    persisted where it is."""
+    result = []
+    for array in arrays:
+        chunks = [
+            array[start : start + CHUNK_ROWS]
+            for start in range(0, len(array), CHUNK_ROWS)
+        ]
+        futures = client.scatter(chunks)
+        pieces = [
+            da.from_delayed(future, shape=chunk.shape, dtype=chunk.dtype)
+            for future, chunk in zip(futures, chunks, strict=True)
+        ]
+        result.append(da.concatenate(pieces))
+    result = client.persist(result)
+    distributed.wait(result)
+    return result
 
 
 def compare(name, in_memory, on_dask, repeats):
@@ -247,11 +263,11 @@ def write_zarr(path, n_samples, n_features, seed):
         path,
         mode="w",
         shape=(n_samples, n_features),
-        chunks=(CHUNK_ROWS, n_features),
+        chunks=(OUT_OF_CORE_CHUNK_ROWS, n_features),
         dtype="f8",
     )
-    for start in range(0, n_samples, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n_samples)
+    for start in range(0, n_samples, OUT_OF_CORE_CHUNK_ROWS):
+        stop = min(start + OUT_OF_CORE_CHUNK_ROWS, n_samples)
         store[start:stop] = rng.normal(size=(stop - start, n_features))
 
 
@@ -268,7 +284,7 @@ def bench_out_of_core(client, factor, fit_iterations):
         write_zarr(path, n_samples, n_features, seed=2)
         X = da.from_zarr(path)
         y = da.random.RandomState(3).randint(
-            0, n_classes, size=n_samples, chunks=CHUNK_ROWS
+            0, n_classes, size=n_samples, chunks=OUT_OF_CORE_CHUNK_ROWS
         )
         value, predict_seconds = timed(lambda: cross_entropy(y, model.predict_proba(X)))
         peaks_predict = client.run(_peak_resident_memory).values()
@@ -336,6 +352,7 @@ def spark_session():
         .config("spark.driver.memory", "4g")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
         .getOrCreate()
     )
 
