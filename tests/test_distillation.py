@@ -89,6 +89,23 @@ def hinton_objective(
     return value + coef.ravel() @ coef.ravel() / (2 * C * weights.sum())
 
 
+def assert_derivatives_match_finite_differences(loss, params, grad, rng):
+    """``grad`` (the gradient of ``loss`` at ``params``) against forward
+    differences of its value, and its Hessian-vector product with a random
+    direction against central differences of the gradient."""
+    numeric = scipy.optimize.approx_fprime(
+        params, lambda p: loss.loss_gradient(p)[0], 1e-7
+    )
+    assert_allclose(grad, numeric, atol=2e-6)
+    direction = rng.normal(size=params.size)
+    step = 1e-6
+    central = (
+        loss.loss_gradient(params + step * direction)[1]
+        - loss.loss_gradient(params - step * direction)[1]
+    ) / (2 * step)
+    assert_allclose(loss.hessp(params, direction), central, atol=1e-7)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(("temperature", "alpha"), [(2.5, 0.3), (0.7, 0.0), (1, 1)])
 def test_kernel_gradient_and_hessp_match_finite_differences(
@@ -106,17 +123,7 @@ def test_kernel_gradient_and_hessp_match_finite_differences(
     )  # fmt: skip
     params = rng.normal(size=loss.initial_params().size)
     value, grad = loss.loss_gradient(params)
-    numeric = scipy.optimize.approx_fprime(
-        params, lambda p: loss.loss_gradient(p)[0], 1e-7
-    )
-    assert_allclose(grad, numeric, atol=2e-6)
-    direction = rng.normal(size=params.size)
-    step = 1e-6
-    central = (
-        loss.loss_gradient(params + step * direction)[1]
-        - loss.loss_gradient(params - step * direction)[1]
-    ) / (2 * step)
-    assert_allclose(loss.hessp(params, direction), central, atol=1e-7)
+    assert_derivatives_match_finite_differences(loss, params, grad, rng)
     coef, intercept = loss.unpack(params)
     logits = X @ coef.T + intercept
     if n_classes == 2:
@@ -281,17 +288,7 @@ def test_loss_sum_value_gradient_and_hessp(n_classes, objective, temperature, al
     penalty = coef.ravel() @ coef.ravel() / (2 * 4.0 * weights.sum())
     reference = data_term(logits, y, soft, weights, temperature, alpha, objective, 0.2)
     assert_allclose(value, reference + penalty, rtol=1e-12)
-    numeric = scipy.optimize.approx_fprime(
-        params, lambda p: loss.loss_gradient(p)[0], 1e-7
-    )
-    assert_allclose(grad, numeric, atol=2e-6)
-    direction = rng.normal(size=params.size)
-    step = 1e-6
-    central = (
-        loss.loss_gradient(params + step * direction)[1]
-        - loss.loss_gradient(params - step * direction)[1]
-    ) / (2 * step)
-    assert_allclose(loss.hessp(params, direction), central, atol=1e-7)
+    assert_derivatives_match_finite_differences(loss, params, grad, rng)
 
 
 def test_reverse_kl_student_needs_positive_teacher_probabilities():
