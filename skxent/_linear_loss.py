@@ -163,29 +163,31 @@ class LinearSoftmaxLoss(PenalizedRowSums):
             constant=objective.constant(targets, sample_weight),
             dtype=X.dtype,
         )
-        self.X = X
-        self.sample_weight = sample_weight
+        self._n_samples = X.shape[0]
         self.n_threads = n_threads
         self._objective = objective.kernel(entropy_penalty)
         n_classes = max(n_params, 2)
         values, labels = objective.kernel_targets(targets, X.dtype, n_classes)
-        self._targets = kernels.Targets(values, labels, sample_weight)
+        self._targets = kernels.Targets(
+            *map(_read_only, (values, labels, sample_weight))
+        )
         # Probabilities are stored only once Hessian-vector products ask for
         # them: the gradient pass then writes n_samples * n_classes more.
         self._proba = np.empty((n_classes, 0), dtype=X.dtype)
         self._proba_at = None
-        if sp.issparse(X):
+        self._sparse = sp.issparse(X)
+        if self._sparse:
             _check_column_indices(X)
-            self._X = kernels.CSRMatrix(X.data, X.indices, X.indptr)
+            self._X = kernels.CSRMatrix(*map(_read_only, _csr_arrays(X)))
         else:
-            self._X = X
+            self._X = _read_only(X)
 
     @property
     def nbytes(self):
         """Bytes of the arrays the loss holds: ``X``, the targets, the
         weights and the stored probabilities."""
         arrays = [*self._targets, self._proba]
-        arrays += list(self._X) if sp.issparse(self.X) else [self.X]
+        arrays += list(self._X) if self._sparse else [self._X]
         return sum(array.nbytes for array in arrays)
 
     def data_sums(self, params, hessian_product):
@@ -205,16 +207,16 @@ class LinearSoftmaxLoss(PenalizedRowSums):
         coef, intercept = self._split(params)
         # Sparse rows cost per register of classes, not per class: there one
         # row fewer rarely saves anything.
-        relative = self.n_params > 1 and not sp.issparse(self.X)
+        relative = self.n_params > 1 and not self._sparse
         if relative:
             coef, intercept = coef[1:] - coef[0], intercept[1:] - intercept[0]
         # The pass is looked up here, not stored: a stored Numba dispatcher
         # would be pickled with the loss (as a copy of its Python function,
         # whose helpers Numba then cannot type) when Dask moves it.
-        kernel = kernels.csr_pass if sp.issparse(self.X) else kernels.dense_pass
+        kernel = kernels.csr_pass if self._sparse else kernels.dense_pass
         loss, part_coef, part_intercept = kernel(
             self._X,
-            kernels.LinearModel(coef.astype(self.X.dtype, copy=False), intercept),
+            kernels.LinearModel(coef.astype(self.dtype, copy=False), intercept),
             self._targets,
             self._objective,
             self._proba,
@@ -235,9 +237,7 @@ class LinearSoftmaxLoss(PenalizedRowSums):
         """:meth:`data_sums` of the Hessian at ``params`` times ``vector``,
         after a gradient pass at ``params`` unless the last one was there."""
         if self._proba.shape[1] == 0:
-            self._proba = np.empty(
-                (self._proba.shape[0], self.X.shape[0]), self.X.dtype
-            )
+            self._proba = np.empty((self._proba.shape[0], self._n_samples), self.dtype)
         if self._proba_at is None or not np.array_equal(params, self._proba_at):
             self.gradient_sums(params)
         return self.data_sums(vector, hessian_product=True)
@@ -250,6 +250,33 @@ def _with_first_class(part):
     full[1:] = part
     full[0] = -full[1:].sum(axis=0)
     return full
+
+
+def _read_only(array):
+    """A read-only view of ``array``, for the kernels.
+
+    They never write their inputs, and Numba compiles a variant of a kernel
+    for each combination of writable and read-only arguments (a pass takes 18
+    to 33 s to compile): seeing read-only views only, one variant serves the
+    caller's arrays, read-only ones (memory maps, dask blocks) and those
+    validation made. The caller's array keeps its flags.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _csr_arrays(X):
+    """``(data, indices, indptr)`` of CSR ``X``, the indices as int32 where
+    scipy made them int64 but every index and offset fits: one variant of the
+    sparse kernels serves both (int64 remains for matrices of 2**31 stored
+    values or columns and more), and a pass reads 4 bytes fewer per stored
+    value."""
+    indices, indptr = X.indices, X.indptr
+    limit = np.iinfo(np.int32).max
+    if indices.dtype == np.int64 and max(X.nnz, X.shape[1]) <= limit:
+        indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)
+    return X.data, indices, indptr
 
 
 def _check_column_indices(X):

@@ -787,8 +787,8 @@ def test_all_paths_match_the_reference_on_random_problems(
 
 @pytest.mark.parametrize("objective", OBJECTIVE_NAMES)
 def test_loss_layer_never_writes_its_inputs(objective):
-    # Compared with copies rather than made read-only: read-only arrays are
-    # another Numba type, compiled (and tested) through the estimator.
+    # Compared with copies: the kernels see read-only views, which stop
+    # writes inside them from compiling, but not writes of the Python layer.
     X, P, weights = make_problem(31)
     for data in (X, np.asfortranarray(X), sp.csr_matrix(X)):
         loss = make_loss(data, P, weights, objective, n_params=3)
@@ -796,7 +796,7 @@ def test_loss_layer_never_writes_its_inputs(objective):
         direction = random_params(loss, 33)
         # The kernels read the loss's class-major copy of the targets.
         targets = loss._targets
-        inputs = [loss.X.data if sp.issparse(data) else loss.X, *targets]
+        inputs = [data.data if sp.issparse(data) else data, *targets]
         inputs += [params, direction]
         before = [array.copy() for array in inputs]
         evaluate(loss, params, direction)
@@ -809,3 +809,45 @@ def test_loss_layer_never_writes_its_inputs(objective):
     assert_array_equal(X, fresh_X)
     assert_array_equal(P, fresh_P)
     assert_array_equal(weights, fresh_weights)
+
+
+def test_writable_and_read_only_inputs_share_one_compiled_pass():
+    # Every pass variant costs 18 s or more to compile: the kernels see
+    # read-only views of every input, so memory maps and writable arrays
+    # run the same one. The caller's arrays keep their flags.
+    X, P, weights = make_problem(41)
+    writable = make_loss(X, P, weights, "cross_entropy", n_params=3)
+    params = random_params(writable, 42)
+    expected = writable.loss_gradient(params)
+    n_variants = len(kernels.dense_pass.signatures)
+    read_only = [array.copy() for array in (X, P, weights)]
+    for array in read_only:
+        array.flags.writeable = False
+    loss = make_loss(*read_only, "cross_entropy", n_params=3)
+    value, grad = loss.loss_gradient(params)
+    assert len(kernels.dense_pass.signatures) == n_variants
+    assert value == expected[0]
+    assert_array_equal(grad, expected[1])
+    assert X.flags.writeable and P.flags.writeable and weights.flags.writeable
+
+
+def test_int64_sparse_indices_are_narrowed_where_they_fit():
+    X, P, weights = make_problem(43)
+    X32 = sp.csr_matrix(X)
+    X64 = X32.copy()
+    X64.indices, X64.indptr = X64.indices.astype(np.int64), X64.indptr.astype(np.int64)
+    losses = [make_loss(data, P, weights, "cross_entropy", n_params=3)
+              for data in (X32, X64)]  # fmt: skip
+    assert losses[1]._X.indices.dtype == np.int32
+    assert losses[1]._X.indptr.dtype == np.int32
+    assert X64.indices.dtype == np.int64  # the caller's matrix is left alone
+    params = random_params(losses[0], 44)
+    value, grad = losses[0].loss_gradient(params)
+    assert losses[1].loss_gradient(params)[0] == value
+    # The int64 variant, which matrices too large for int32 take, computes
+    # the same pass.
+    wide = losses[1]._X._replace(indices=X64.indices, indptr=X64.indptr)
+    losses[1]._X = wide
+    wide_value, wide_grad = losses[1].loss_gradient(params)
+    assert wide_value == pytest.approx(value, rel=1e-14)
+    assert_allclose(wide_grad, grad, rtol=1e-13, atol=1e-15)
