@@ -56,12 +56,20 @@ def test_editing_any_kernel_module_changes_the_stamp(tmp_path, monkeypatch):
 def test_numba_cache_dir_holds_the_kernels_and_tells_a_cold_cache(tmp_path):
     script = """
         import json
+        import numpy as np
         from skxent._kernels import cache
         from skxent.metrics import entropy
 
         cold = cache.has_cached_kernels()
         entropy([0.5, 0.5])
-        print(json.dumps([str(cache.cache_folder()), cold, cache.has_cached_kernels()]))
+        compiled = cache.compiled_variants()
+        filled = cache.has_cached_kernels()
+        # Another dtype: another variant, to compile although the cache has
+        # kernels.
+        entropy(np.array([0.5, 0.5], dtype=np.float32))
+        other_dtype = cache.compiled_variants() - compiled
+        print(json.dumps([str(cache.cache_folder()), cold, filled, compiled,
+                          other_dtype]))
     """
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     runs = [
@@ -77,9 +85,10 @@ def test_numba_cache_dir_holds_the_kernels_and_tells_a_cold_cache(tmp_path):
         )
         for _ in range(2)
     ]
-    (folder, cold, filled), (same_folder, warm, _) = runs
+    (folder, cold, filled, compiled, other), (same_folder, warm, _, loaded, _) = runs
     assert Path(folder).is_relative_to(tmp_path) and same_folder == folder
     assert (cold, filled, warm) == (False, True, True)
+    assert compiled > 0 and other > 0 and loaded == 0
 
 
 def _can_mount_read_only():

@@ -135,8 +135,11 @@ def test_kl_is_cross_entropy_minus_the_target_entropy(digits):
 
 
 def test_table_names_what_each_column_measures(monkeypatch, capsys):
-    # As on a cold kernel cache: the job says first that it compiles.
+    # As on a cold kernel cache: the job says first that it compiles, then
+    # how many kernel variants it compiled.
     monkeypatch.setattr(_main_job, "has_cached_kernels", lambda: False)
+    counts = iter([3, 15])
+    monkeypatch.setattr(_main_job, "compiled_variants", lambda: next(counts))
     main(["--quick", "--dataset", "iris"])
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -145,7 +148,7 @@ def test_table_names_what_each_column_measures(monkeypatch, capsys):
     assert steps[0].startswith("[1/4] kernels: first use of this skxent installation")
     assert steps[1].startswith("[2/4] teacher:")
     next_line = lines[lines.index(steps[0]) + 1]
-    assert next_line.strip().startswith("compiling kernels (first use): ")
+    assert next_line.strip().startswith("compiled 12 kernel variants: ")
     assert next_line.endswith(" s")
     header = next(
         line for line in lines if line.startswith("objective") and "KL" in line

@@ -31,11 +31,13 @@ import functools
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import numba
 from numba.core import caching, config
+from numba.core.dispatcher import Dispatcher
 from numba.misc.appdirs import AppDirs
 
 KERNELS_DIR = Path(__file__).resolve().parent
@@ -104,8 +106,22 @@ def cache_folder():
 
 def has_cached_kernels():
     """Whether kernels of the current sources were compiled and cached before
-    (by any process): if not, the first fit compiles them."""
+    (by any process): if not, the first fit compiles them. If so, those of
+    other dtypes or layouts may still compile: :func:`compiled_variants`
+    counts what did."""
     return any(cache_folder().glob("*.nbi"))
+
+
+def compiled_variants():
+    """How many kernel variants (a kernel for one set of argument types) this
+    process has compiled so far, rather than loaded from the cache."""
+    return sum(
+        sum(kernel.stats.cache_misses.values())
+        for name, module in list(sys.modules.items())
+        if name.startswith(f"{__package__}.")
+        for kernel in vars(module).values()
+        if isinstance(kernel, Dispatcher)
+    )
 
 
 class KernelCacheLocator(caching._CacheLocator):
