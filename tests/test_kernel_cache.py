@@ -10,8 +10,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from numba.core.errors import NumbaWarning
 from numba.core.registry import CPUDispatcher
 
 import skxent._kernels
@@ -40,6 +42,20 @@ def test_every_kernel_is_cached_outside_the_package_and_keyed_on_all_sources():
         locator = kernel._cache._impl.locator
         assert not Path(locator.get_cache_path()).resolve().is_relative_to(package)
         assert locator.get_source_stamp() == cache.sources_stamp()
+
+
+def test_a_kernel_numba_cannot_cache_warns_and_compiles():
+    # Numba refuses to cache a compiled function with dynamic globals (seen
+    # under NUMBA_OPT=0) and warns, naming the locator's file: the fit raised
+    # AttributeError ('KernelCacheLocator' object has no attribute '_py_file').
+    kernel = CACHED_KERNELS[0]
+    uncachable = SimpleNamespace(
+        lifted=(),
+        library=SimpleNamespace(has_dynamic_globals=True),
+        fndesc=SimpleNamespace(qualname=kernel.py_func.__qualname__),
+    )
+    with pytest.warns(NumbaWarning, match="Cannot cache compiled function"):
+        assert not kernel._cache._impl.check_cachable(uncachable)
 
 
 def test_editing_any_kernel_module_changes_the_stamp(tmp_path, monkeypatch):

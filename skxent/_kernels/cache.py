@@ -127,8 +127,11 @@ def compiled_variants():
 class KernelCacheLocator(caching._CacheLocator):
     """Numba cache locator for functions defined in :mod:`skxent._kernels`."""
 
-    def __init__(self, py_func):
+    def __init__(self, py_func, py_file):
         self._lineno = py_func.__code__.co_firstlineno
+        # Numba names the file in its warning that a function cannot be
+        # cached (with NUMBA_OPT=0, say); without it that warning raised.
+        self._py_file = py_file
 
     def get_cache_path(self):
         return str(cache_folder())
@@ -143,7 +146,7 @@ class KernelCacheLocator(caching._CacheLocator):
     def from_function(cls, py_func, py_file):
         if Path(py_file).resolve().parent != KERNELS_DIR:
             return None
-        return cls(py_func)
+        return cls(py_func, py_file)
 
 
 def register():
