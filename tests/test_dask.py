@@ -641,13 +641,15 @@ def test_persisted_blocks_keep_their_losses_on_the_workers(client):
         by_name.setdefault(distributed.utils.key_split(task["key"]), []).append(task)
     assert len(by_name["on_rows"]) == 3  # one loss per non-empty block, built once
     # The losses of a worker's blocks are gathered into one object there (2
-    # workers, 3 blocks), and each evaluation is one task per such object.
+    # workers, 3 blocks), and each evaluation is one task per such object,
+    # run where it is: no task copies data from the other worker.
     holders = [task["worker"] for task in by_name["collected"]]
     assert len(set(holders)) == len(holders) < 3
     evaluations = by_name["collected_sums"]
     assert len(evaluations) % len(holders) == 0
     assert len(evaluations) >= len(holders) * (model.n_iter_[0] + 1)
-    assert {task["worker"] for task in evaluations} == set(holders)
+    for task in [*by_name["collected"], *evaluations]:
+        assert [part["action"] for part in task["startstops"]] == ["compute"]
     assert_same_softmax_fit(model, clone(model).fit(X, y))
 
 

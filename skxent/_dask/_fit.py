@@ -284,10 +284,10 @@ def _cluster_client(X):
 
 def _losses_by_worker(client, tasks):
     """Build the losses of the delayed ``tasks`` on the cluster of
-    ``client``, and return one future per worker of the tuple of the losses
-    it holds (see :func:`_collected`), so that an evaluation is one task per
-    worker whatever the number of blocks. Raises the error of a block whose
-    loss could not be built."""
+    ``client``, and return a dict of each worker that holds some to the
+    future of the tuple of them, made there (see :func:`_collected`), so
+    that an evaluation is one task per worker whatever the number of blocks.
+    Raises the error of a block whose loss could not be built."""
     from distributed import wait
 
     losses = client.compute(tasks)
@@ -299,11 +299,26 @@ def _losses_by_worker(client, tasks):
     by_worker = {}
     for loss in losses:
         by_worker.setdefault(holders[loss.key][0], []).append(loss)
-    # Each tuple is made where its losses are, the one worker that holds its
-    # inputs: nothing is copied.
-    return [
-        client.submit(_collected, *group, pure=False) for group in by_worker.values()
-    ]
+    return {
+        worker: _submit_to(client, worker, _collected, *group)
+        for worker, group in by_worker.items()
+    }
+
+
+def _submit_to(client, worker, function, *args):
+    """``client.submit(function, *args)`` run on ``worker`` while it lives.
+
+    Without a restriction the scheduler takes the many small tasks of a fit
+    that depend on few others (its evaluations) for root tasks, and places
+    them on the least busy worker, not on the one that holds their input:
+    early in a fit of 2,000,000 x 100 rows, each worker copied the other's
+    losses (800 MB), and the fit took 9.6 s instead of 8.0 s. A loose
+    restriction keeps each task with its data, and lets it run elsewhere if
+    that worker is lost.
+    """
+    return client.submit(
+        function, *args, workers=[worker], allow_other_workers=True, pure=False
+    )
 
 
 class RowBlockLoss(PenalizedRowSums):
@@ -364,8 +379,8 @@ class RowBlockLoss(PenalizedRowSums):
         fewer than scattering them first; a worker's sums are the size of
         the parameters, which the driver adds faster than a task would."""
         futures = [
-            self._client.submit(function, losses, *args, pure=False)
-            for losses in self._losses
+            _submit_to(self._client, worker, function, losses, *args)
+            for worker, losses in self._losses.items()
         ]
         return self._client.gather(futures)
 
