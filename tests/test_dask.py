@@ -34,7 +34,8 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa: E402
 
 from skxent import CategoricalMLE, SoftmaxClassifier, metrics  # noqa: E402
-from skxent._dask._fit import _in_cluster_memory  # noqa: E402
+from skxent._dask._blocks import row_aligned  # noqa: E402
+from skxent._dask._fit import RowBlockLoss, _BlockLosses, _cluster_client  # noqa: E402
 from skxent._objectives import OBJECTIVES  # noqa: E402
 from skxent._threads import compute_threads, effective_n_threads  # noqa: E402
 
@@ -626,22 +627,69 @@ def test_fit_of_string_labels_counts_csr_blocks_and_zero_weight_chunks(client):
 def test_persisted_blocks_keep_their_losses_on_the_workers(client):
     X, y, *_ = fit_problem()
     X_dask = dask_rows(X, persist=True)
-    assert _in_cluster_memory(X_dask)
-    assert not _in_cluster_memory(dask_rows(X, persist=False))
-    assert not _in_cluster_memory(X_dask + 1)
+    assert _cluster_client(X_dask) is client
+    assert _cluster_client(dask_rows(X, persist=False)) is None
+    assert _cluster_client(X_dask + 1) is None
     # Newton-CG's Hessian-vector products reuse the probabilities of their
     # block's last gradient pass, kept by the loss on its worker.
     # Classes given: no pass to find them, so each block is read once first.
     model = SoftmaxClassifier(solver="newton-cg", tol=FIT_TOL, classes=[0, 1, 2])
     with distributed.get_task_stream(client) as tasks:
         model.fit(X_dask, dask_rows(y, persist=True))
-    names = [task["key"][0] if isinstance(task["key"], tuple) else task["key"]
-             for task in tasks.data]  # fmt: skip
-    built = sum(name.startswith("_on_rows") for name in names)
-    evaluated = sum(name.startswith("_loss_sums") for name in names)
-    assert built == 3  # one loss per non-empty block, built once
-    assert evaluated >= 3 * (model.n_iter_[0] + 1)
+    by_name = {}
+    for task in tasks.data:
+        by_name.setdefault(distributed.utils.key_split(task["key"]), []).append(task)
+    assert len(by_name["on_rows"]) == 3  # one loss per non-empty block, built once
+    # The losses of a worker's blocks are gathered into one object there (2
+    # workers, 3 blocks), and each evaluation is one task per such object,
+    # run where it is: no task copies data from the other worker.
+    holders = [task["worker"] for task in by_name["collected"]]
+    assert len(set(holders)) == len(holders) < 3
+    evaluations = by_name["collected_sums"]
+    assert len(evaluations) % len(holders) == 0
+    assert len(evaluations) >= len(holders) * (model.n_iter_[0] + 1)
+    for task in [*by_name["collected"], *evaluations]:
+        assert [part["action"] for part in task["startstops"]] == ["compute"]
     assert_same_softmax_fit(model, clone(model).fit(X, y))
+
+
+@time_limit()
+def test_evaluations_on_futures_equal_the_graph_of_tasks_and_in_memory(client):
+    # The same persisted blocks, evaluated by one task per worker (with the
+    # client) and by a graph that rebuilds each block's loss (without).
+    X, y, _, weights = fit_problem()
+    weights[:250] = 0.0  # a block that counts for nothing
+    arrays = row_aligned(
+        {
+            name: dask_rows(array, persist=True)
+            for name, array in {"X": X, "y": y, "sample_weight": weights}.items()
+        }
+    )
+    blocks = _BlockLosses(SoftmaxClassifier(classes=[0, 1, 2]), n_params=3)
+    expected = blocks.loss(X=X, y=y, sample_weight=weights)
+    rng = np.random.default_rng(11)
+    params = rng.normal(size=expected.initial_params().size)
+    vector = rng.normal(size=params.size)
+    gradient = expected.gradient_sums(params)
+    hessian_product = expected.hessian_sums(params, vector)
+    for loss_client in (client, None):
+        loss = RowBlockLoss(arrays, blocks, None, client=loss_client)
+        assert loss.weight_sum == pytest.approx(expected.weight_sum, rel=1e-14)
+        assert loss.constant == pytest.approx(expected.constant, rel=1e-14)
+        for result, reference in (
+            (loss.gradient_sums(params), gradient),
+            (loss.hessian_sums(params, vector), hessian_product),
+            (
+                loss.hessian_sums(params, 2 * vector),
+                tuple(2 * r for r in hessian_product),
+            ),
+        ):
+            assert len(result) == 3
+            for part, part_reference in zip(result, reference, strict=True):
+                assert_allclose(part, part_reference, rtol=1e-12, atol=1e-12)
+        # A block's failure comes back as its error, not as a hang.
+        with pytest.raises(ValueError, match="reshape"):
+            loss.gradient_sums(params[:7])
 
 
 @time_limit()
