@@ -19,14 +19,20 @@ from collections import namedtuple
 
 import numpy as np
 
+from skxent._linear_loss import PenalizedRowSums
+
 ScaledLoss = namedtuple("ScaledLoss", ["factor", "temperature", "loss"])
 """One term ``factor * loss(theta / temperature)`` of a :class:`LossSum`."""
 
 
-class LossSum:
+class LossSum(PenalizedRowSums):
     """Value, gradient and Hessian-vector product of ``F`` (see the module
     docstring), with the methods :func:`skxent._solvers.minimize` and
     :meth:`skxent.SoftmaxClassifier._fit_loss` use.
+
+    The terms' row sums, scaled by the chain rule, add up to the row sums of
+    ``F``; :class:`~skxent._linear_loss.PenalizedRowSums` then scales them
+    and adds the terms' constants and the L2 penalty, once.
 
     Parameters
     ----------
@@ -40,50 +46,55 @@ class LossSum:
 
     def __init__(self, terms, l2_reg_strength):
         self.terms = tuple(terms)
-        self.l2_reg_strength = l2_reg_strength
-        self._first = self.terms[0].loss
-
-    @property
-    def dtype(self):
-        return self._first.dtype
-
-    @property
-    def n_coef(self):
-        return self._first.n_coef
+        first = self.terms[0].loss
+        super().__init__(
+            n_params=first.n_params,
+            n_features=first.n_features,
+            fit_intercept=first.fit_intercept,
+            l2_reg_strength=l2_reg_strength,
+            weight_sum=first.weight_sum,
+            constant=sum(factor * loss.constant for factor, _, loss in self.terms),
+            dtype=first.dtype,
+            sparse=first.sparse,
+        )
 
     @property
     def n_threads(self):
-        return self._first.n_threads
+        return self.terms[0].loss.n_threads
 
     @n_threads.setter
     def n_threads(self, n_threads):
         for term in self.terms:
             term.loss.n_threads = n_threads
 
-    def initial_params(self):
-        return self._first.initial_params()
+    def gradient_sums(self, params):
+        # d/dtheta of L(theta / t): the gradient at theta / t, divided by t.
+        return _added(
+            (factor, factor / temperature, loss.gradient_sums(params / temperature))
+            for factor, temperature, loss in self.terms
+        )
 
-    def unpack(self, params):
-        return self._first.unpack(params)
-
-    def loss_gradient(self, params):
-        """Return ``(F(params), grad F(params))`` as float64."""
-        penalized = params[: self.n_coef]
-        value = 0.5 * self.l2_reg_strength * (penalized @ penalized)
-        gradient = np.zeros(params.shape)
-        gradient[: self.n_coef] = self.l2_reg_strength * penalized
-        for factor, temperature, loss in self.terms:
-            term_value, term_gradient = loss.loss_gradient(params / temperature)
-            value += factor * term_value
-            gradient += (factor / temperature) * term_gradient
-        return float(value), gradient
-
-    def hessp(self, params, vector):
-        """Hessian of ``F`` at ``params`` times ``vector``."""
-        product = np.zeros(params.shape)
-        product[: self.n_coef] = self.l2_reg_strength * vector[: self.n_coef]
-        for factor, temperature, loss in self.terms:
-            product += (factor / temperature**2) * loss.hessp(
-                params / temperature, vector
+    def hessian_sums(self, params, vector):
+        # The Hessian of L(theta / t): that at theta / t, divided by t^2.
+        return _added(
+            (
+                0.0,
+                factor / temperature**2,
+                loss.hessian_sums(params / temperature, vector),
             )
-        return product
+            for factor, temperature, loss in self.terms
+        )
+
+
+def _added(scaled_sums):
+    """``(loss sum, coef part, intercept part)`` added up over
+    ``(loss factor, part factor, sums)``, the parts in float64 (float32
+    kernel sums are widened first)."""
+    total_loss, total_coef, total_intercept = 0.0, 0.0, 0.0
+    for loss_factor, part_factor, (loss, coef, intercept) in scaled_sums:
+        total_loss += loss_factor * loss
+        total_coef = total_coef + np.multiply(part_factor, coef, dtype=np.float64)
+        total_intercept = total_intercept + np.multiply(
+            part_factor, intercept, dtype=np.float64
+        )
+    return total_loss, total_coef, total_intercept

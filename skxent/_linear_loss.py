@@ -45,6 +45,8 @@ class PenalizedRowSums:
         ``c``, the objective's constant.
     dtype : dtype
         The dtype of the data, in which the sums are computed.
+    sparse : bool, default=False
+        Whether the data is sparse (``solver="auto"`` chooses by it).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class PenalizedRowSums:
         weight_sum,
         constant,
         dtype,
+        sparse=False,
     ):
         self.n_params = n_params
         self.n_features = n_features
@@ -65,6 +68,7 @@ class PenalizedRowSums:
         self.weight_sum = weight_sum
         self.constant = constant
         self.dtype = np.dtype(dtype)
+        self.sparse = sparse
 
     @property
     def n_coef(self):
@@ -162,6 +166,7 @@ class LinearSoftmaxLoss(PenalizedRowSums):
             weight_sum=float(sample_weight.sum()),
             constant=objective.constant(targets, sample_weight),
             dtype=X.dtype,
+            sparse=sp.issparse(X),
         )
         self._n_samples = X.shape[0]
         self.n_threads = n_threads
@@ -175,8 +180,7 @@ class LinearSoftmaxLoss(PenalizedRowSums):
         # them: the gradient pass then writes n_samples * n_classes more.
         self._proba = np.empty((n_classes, 0), dtype=X.dtype)
         self._proba_at = None
-        self._sparse = sp.issparse(X)
-        if self._sparse:
+        if self.sparse:
             _check_column_indices(X)
             self._X = kernels.CSRMatrix(*map(_read_only, _csr_arrays(X)))
         else:
@@ -187,7 +191,7 @@ class LinearSoftmaxLoss(PenalizedRowSums):
         """Bytes of the arrays the loss holds: ``X``, the targets, the
         weights and the stored probabilities."""
         arrays = [*self._targets, self._proba]
-        arrays += list(self._X) if self._sparse else [self._X]
+        arrays += list(self._X) if self.sparse else [self._X]
         return sum(array.nbytes for array in arrays)
 
     def data_sums(self, params, hessian_product):
@@ -207,13 +211,13 @@ class LinearSoftmaxLoss(PenalizedRowSums):
         coef, intercept = self._split(params)
         # Sparse rows cost per register of classes, not per class: there one
         # row fewer rarely saves anything.
-        relative = self.n_params > 1 and not self._sparse
+        relative = self.n_params > 1 and not self.sparse
         if relative:
             coef, intercept = coef[1:] - coef[0], intercept[1:] - intercept[0]
         # The pass is looked up here, not stored: a stored Numba dispatcher
         # would be pickled with the loss (as a copy of its Python function,
         # whose helpers Numba then cannot type) when Dask moves it.
-        kernel = kernels.csr_pass if self._sparse else kernels.dense_pass
+        kernel = kernels.csr_pass if self.sparse else kernels.dense_pass
         loss, part_coef, part_intercept = kernel(
             self._X,
             kernels.LinearModel(coef.astype(self.dtype, copy=False), intercept),
