@@ -17,9 +17,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from skxent import SoftmaxClassifier
+from skxent._solvers import resolve_solver
 
 TOL = 1e-6
 QUALITY = 1e-6
+LIBRARIES = ("skxent", "sklearn")
 SKXENT_SOLVERS = ("lbfgs", "newton-cg", "trust-ncg")
 # Multinomial solvers of LogisticRegression timed by default; liblinear is
 # one-vs-rest (another objective). newton-cholesky builds a Hessian of
@@ -55,6 +57,16 @@ class FitResult:
     @property
     def label(self):
         return f"{self.library} {self.solver}"
+
+
+def default_solver(library, problem):
+    """The solver ``library``'s estimator uses by default on ``problem``."""
+    if library == "sklearn":
+        return "lbfgs"
+    n_params = problem.n_classes if problem.n_classes > 2 else 1
+    return resolve_solver(
+        "auto", sparse=sp.issparse(problem.X), n_coef=n_params * problem.X.shape[1]
+    )
 
 
 def make_estimator(library, solver, C, max_iter=None):
@@ -167,7 +179,7 @@ def print_table(problem, results, best_objective):
         f"    {'library':<9}{'solver':<18}{'time s':>9}{'runs':>5}{'iter':>6}"
         f"{'to 1e-6':>8}  {'objective':<19}{'rel. gap':>9}  counts"
     )
-    defaults = {"skxent": "lbfgs", "sklearn": "lbfgs"}
+    defaults = {library: default_solver(library, problem) for library in LIBRARIES}
     for r in results:
         solver = (
             f"{r.solver} (default)" if defaults[r.library] == r.solver else r.solver
@@ -183,7 +195,7 @@ def print_table(problem, results, best_objective):
             f"{verdict}"
         )
     default = speedup_text(
-        fastest(results, "sklearn", "lbfgs"), fastest(results, "skxent", "lbfgs")
+        *(fastest(results, name, defaults[name]) for name in ("sklearn", "skxent"))
     )
     best = speedup_text(fastest(results, "sklearn"), fastest(results, "skxent"))
     print(f"    -> default vs default, sklearn/skxent: {default}")

@@ -16,7 +16,7 @@ from skxent._doc_link import DocLinkMixin
 from skxent._encoding import native_byte_order, unique_values
 from skxent._linear_loss import LinearSoftmaxLoss
 from skxent._objectives import OBJECTIVES
-from skxent._solvers import SOLVERS, minimize
+from skxent._solvers import SOLVERS, minimize, resolve_solver
 from skxent._threads import compute_threads
 
 # The dtypes of X kept as they are by validate_data, which converts any other
@@ -105,14 +105,16 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         as its rows repeated once per class, where :math:`w_k` is the weight of
         class :math:`k`. ``"balanced"`` uses
         :math:`w_k = S / (K \\sum_i s_i p_{ik})`.
-    solver : {"lbfgs", "newton-cg", "trust-ncg"}, default="lbfgs"
+    solver : {"auto", "lbfgs", "newton-cg", "trust-ncg"}, default="auto"
         Method of :func:`scipy.optimize.minimize`; the Newton-type solvers
-        use an exact
-        Hessian-vector product. All reach the same optimum of a convex
-        objective. With many features (sparse text data, for example) L-BFGS
-        spends much of its time in its own bookkeeping, and with a weak
-        penalty (large ``C``) it needs many iterations: ``"newton-cg"`` then
-        reaches the optimum in a few (see :ref:`performance`).
+        use an exact Hessian-vector product. All reach the same optimum of a
+        convex objective. ``"auto"`` is ``"newton-cg"`` for sparse ``X`` with
+        100,000 coefficients or more (features times classes, or features
+        alone for two classes) and ``"lbfgs"`` otherwise: there (sparse
+        text data, for example) L-BFGS spends much of its time in its own
+        bookkeeping, and with a weak penalty (large ``C``) it needs hundreds
+        of iterations where Newton-CG needs about ten (see
+        :ref:`performance`).
     tol : float, default=1e-4
         Stopping tolerance. ``"lbfgs"`` stops when the largest absolute
         gradient entry is at most ``tol`` (as
@@ -187,7 +189,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         "target_type": [StrOptions({"auto", "counts"})],
         "classes": ["array-like", None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions(set(SOLVERS))],
+        "solver": [StrOptions({"auto", *SOLVERS})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
@@ -210,7 +212,7 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
         target_type="auto",
         classes=None,
         class_weight=None,
-        solver="lbfgs",
+        solver="auto",
         tol=1e-4,
         max_iter=100,
         warm_start=False,
@@ -295,7 +297,9 @@ class SoftmaxClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
             params, loss_value, n_iter, curve = minimize(
                 loss,
                 self._initial_params(loss),
-                solver=self.solver,
+                solver=resolve_solver(
+                    self.solver, sparse=loss.sparse, n_coef=loss.n_coef
+                ),
                 tol=self.tol,
                 max_iter=self.max_iter,
                 verbose=self.verbose,

@@ -9,6 +9,27 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 SOLVERS = ("lbfgs", "newton-cg", "trust-ncg")
+# Coefficients from which solver="auto" takes Newton-CG on sparse X.
+AUTO_NEWTON_COEFFICIENTS = 100_000
+
+
+def resolve_solver(solver, *, sparse, n_coef):
+    """The solver ``"auto"`` stands for: ``"newton-cg"`` where ``X`` is
+    ``sparse`` and the model has at least :data:`AUTO_NEWTON_COEFFICIENTS`
+    coefficients (``n_coef``, logit rows times features), ``"lbfgs"``
+    otherwise; any other ``solver`` as given.
+
+    Wide sparse (text-like) ``X`` makes many coefficients: L-BFGS's own
+    bookkeeping, vector operations on all of them for each of its stored
+    pairs at every iteration, then costs as much as the kernels' pass over
+    ``X``, and with a weak penalty it needs hundreds of iterations where
+    Newton-CG needs about ten. On few coefficients neither holds.
+    """
+    if solver != "auto":
+        return solver
+    return "newton-cg" if sparse and n_coef >= AUTO_NEWTON_COEFFICIENTS else "lbfgs"
+
+
 EPS64 = float(np.finfo(np.float64).eps)
 
 

@@ -624,6 +624,21 @@ def test_fit_of_string_labels_counts_csr_blocks_and_zero_weight_chunks(client):
 
 
 @time_limit()
+def test_auto_solver_on_wide_csr_blocks_is_that_of_the_matrix(client):
+    # 8 classes x 12,500 features: enough coefficients for newton-cg.
+    rng = np.random.default_rng(6)
+    X_sparse = sp.random(600, 12_500, density=0.002, format="csr", random_state=rng)
+    y = rng.integers(0, 8, 600)
+    expected = SoftmaxClassifier(tol=1e-6).fit(X_sparse, y)
+    newton = SoftmaxClassifier(solver="newton-cg", tol=1e-6).fit(X_sparse, y)
+    assert_array_equal(expected.n_iter_, newton.n_iter_)
+    X_blocks = da.from_array(X_sparse, chunks=(200, 12_500), asarray=False)
+    result = SoftmaxClassifier(tol=1e-6).fit(X_blocks, y)
+    assert_array_equal(result.n_iter_, expected.n_iter_)
+    assert_same_softmax_fit(result, expected)
+
+
+@time_limit()
 def test_persisted_blocks_keep_their_losses_on_the_workers(client):
     X, y, *_ = fit_problem()
     X_dask = dask_rows(X, persist=True)

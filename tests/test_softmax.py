@@ -436,6 +436,26 @@ def test_solvers_reach_the_same_optimum(objective, name, soft):
         assert fits[solver].n_iter_ < reference.n_iter_  # second-order solvers
 
 
+def test_auto_solver_is_newton_cg_on_wide_sparse_x_only():
+    # On wide sparse X, L-BFGS's bookkeeping over every coefficient and its
+    # iterations at weak penalties cost most of a fit (see the performance
+    # page): "auto" takes Newton-CG there, and lbfgs on dense X or on few
+    # coefficients.
+    rng = np.random.default_rng(0)
+    wide = sp.random(300, 12_500, density=0.002, format="csr", random_state=rng)
+    y = rng.integers(0, 8, 300)  # 8 x 12,500 = 100,000 coefficients
+    for data, solver in (
+        (wide, "newton-cg"),
+        (wide[:, :12_000], "lbfgs"),
+        (wide.toarray(), "lbfgs"),
+    ):
+        auto = SoftmaxClassifier().fit(data, y)
+        chosen = SoftmaxClassifier(solver=solver).fit(data, y)
+        assert_array_equal(auto.coef_, chosen.coef_)
+        assert_array_equal(auto.n_iter_, chosen.n_iter_)
+    assert SoftmaxClassifier().solver == "auto"
+
+
 def edge_targets(P, excess, dtype):
     """``P`` in ``dtype`` with row sums ``1 + excess`` (every third row
     ``1 - excess``), which validation accepts for ``excess`` up to

@@ -191,12 +191,13 @@ class _BlockLosses(NamedTuple):
 
 
 class _Totals(NamedTuple):
-    """The weight sum, the weight times the constant and the dtype of the
-    losses of some blocks."""
+    """The weight sum, the weight times the constant, the dtype and the
+    sparsity of the losses of some blocks."""
 
     weight_sum: float
     weighted_constant: float
     dtype: object
+    sparse: bool
 
 
 def _built_loss(*, blocks, **arrays):
@@ -206,7 +207,9 @@ def _built_loss(*, blocks, **arrays):
 def _loss_totals(loss):
     if loss is None:
         return None
-    return _Totals(loss.weight_sum, loss.weight_sum * loss.constant, loss.dtype)
+    return _Totals(
+        loss.weight_sum, loss.weight_sum * loss.constant, loss.dtype, loss.sparse
+    )
 
 
 def _block_totals(*, blocks, **arrays):
@@ -221,6 +224,7 @@ def _merged_totals(parts):
         sum(part.weight_sum for part in parts),
         sum(part.weighted_constant for part in parts),
         parts[0].dtype,
+        parts[0].sparse,
     )
 
 
@@ -368,6 +372,7 @@ class RowBlockLoss(PenalizedRowSums):
             weight_sum=totals.weight_sum,
             constant=totals.weighted_constant / totals.weight_sum,
             dtype=totals.dtype,
+            sparse=totals.sparse,
         )
         # Threads of the driver, which only adds up the blocks' sums: each
         # block uses its worker's threads.
