@@ -41,7 +41,6 @@ Run from the repository root::
 import argparse
 import contextlib
 import importlib.util
-import resource
 import shutil
 import tempfile
 import time
@@ -252,8 +251,15 @@ def bench_fit_overhead(client, n_samples, repeats, record):
 
 
 def _peak_resident_memory():
-    # ru_maxrss is in kB on Linux: the worker's peak since it started.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The peak resident memory of the calling process's own memory map
+    (``VmHWM``, Linux). Not ``ru_maxrss``: that carries over the driver's
+    peak through the fork and exec that start a worker (both workers of a
+    full run reported the driver's 3851 MiB)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    raise OSError("no VmHWM in /proc/self/status")
 
 
 def write_zarr(path, n_samples, n_features, seed):
