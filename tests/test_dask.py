@@ -664,7 +664,10 @@ def test_persisted_blocks_keep_their_losses_on_the_workers(client):
     assert len(evaluations) % len(holders) == 0
     assert len(evaluations) >= len(holders) * (model.n_iter_[0] + 1)
     for task in [*by_name["collected"], *evaluations]:
-        assert [part["action"] for part in task["startstops"]] == ["compute"]
+        # "disk-read" (a worker's own spilled data) may come first under
+        # memory pressure; "transfer" would be a copy from the other worker.
+        actions = [part["action"] for part in task["startstops"]]
+        assert "transfer" not in actions and actions[-1] == "compute"
     assert_same_softmax_fit(model, clone(model).fit(X, y))
 
 
