@@ -54,7 +54,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.special import betaln, digamma, entr, gammaln, polygamma, xlogy
+from scipy.special import betaln, digamma, entr, gammaln, polygamma
 from scipy.stats import beta, norm
 
 from skxent._validation import log_of_base
@@ -259,9 +259,12 @@ def _plugin(counts, total):
     p = counts / total
     entropy = float(entr(p).sum())
     # Delta method: the gradient of H is -(log p + 1), and the multinomial
-    # covariance turns g^T Cov g into (sum p log^2 p - H^2) / N.
-    second_moment = float(xlogy(p, p) @ np.log(np.where(p > 0, p, 1.0)))
-    variance = max(second_moment - entropy**2, 0.0) / total
+    # covariance turns g^T Cov g into sum p (log p + H)^2 / N, the variance
+    # of log p under p. Centred, not as sum p log^2 p - H^2: that difference
+    # cancels to rounding noise (7e-9 for four equal counts, where the
+    # variance is 0).
+    deviation = np.log(np.where(p > 0, p, 1.0)) + entropy
+    variance = float(p @ deviation**2) / total
     return entropy, math.sqrt(variance)
 
 
