@@ -21,6 +21,7 @@ from scipy.special import entr
 
 from skxent._kernels import objective_blocks
 from skxent._kernels import softmax as kernels
+from skxent._linear_loss import _read_only as read_only
 from skxent._objectives import OBJECTIVES, Objective
 from skxent._targets import check_probability_rows
 
@@ -183,7 +184,9 @@ Unregistered = namedtuple("Unregistered", ["entropy_penalty"])
 
 def pass_arguments(n_samples=20, n_features=3, n_classes=3):
     """Valid ``dense_pass`` arguments by name (cross-entropy, soft targets),
-    with ``"csr"`` the same ``X`` as a :data:`~kernels.CSRMatrix`."""
+    with ``"csr"`` the same ``X`` as a :data:`~kernels.CSRMatrix`. Inputs
+    are read-only, as the loss layer hands them over: the passes compiled
+    for a fit serve these tests too."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n_samples, n_features))
     P, weights = soft_targets(1, n_samples, n_classes)
@@ -192,15 +195,15 @@ def pass_arguments(n_samples=20, n_features=3, n_classes=3):
     )
     csr = sp.csr_matrix(X)
     return {
-        "X": X,
+        "X": read_only(X),
         "model": kernels.LinearModel(
             rng.standard_normal((n_classes, n_features)), np.zeros(n_classes)
         ),
-        "targets": kernels.Targets(values, labels, weights),
+        "targets": kernels.Targets(*map(read_only, (values, labels, weights))),
         "objective": OBJECTIVES["cross_entropy"]().kernel(),
         "proba": np.empty((n_classes, 0)),
         "mode": kernels.PassMode(False, 2),
-        "csr": kernels.CSRMatrix(csr.data, csr.indices, csr.indptr),
+        "csr": kernels.CSRMatrix(*map(read_only, (csr.data, csr.indices, csr.indptr))),
     }
 
 

@@ -33,6 +33,7 @@ from scipy.special import log_softmax, rel_entr, xlogy
 
 from skxent._kernels import softmax as kernels
 from skxent._linear_loss import LinearSoftmaxLoss
+from skxent._linear_loss import _read_only as read_only
 from skxent._objectives import OBJECTIVES
 from skxent._targets import check_probability_rows
 
@@ -479,13 +480,15 @@ def test_relative_coefficients_match_one_row_per_class(objective, hard_labels):
     value, grad, hess = evaluate(loss, params, direction)
 
     proba = np.empty((4, X.shape[0]))
+    # The loss's own read-only view of X: the variant the loss compiled.
     shared = (loss._targets, loss._objective, proba)
     coef, intercept = loss._split(params)
     loss_sum, grad_coef, grad_intercept = kernels.dense_pass(
-        X, kernels.LinearModel(coef, intercept), *shared, kernels.PassMode(False, 2)
-    )
+        loss._X, kernels.LinearModel(coef, intercept), *shared,
+        kernels.PassMode(False, 2),
+    )  # fmt: skip
     _, hess_coef, hess_intercept = kernels.dense_pass(
-        X, kernels.LinearModel(*loss._split(direction)), *shared,
+        loss._X, kernels.LinearModel(*loss._split(direction)), *shared,
         kernels.PassMode(True, 2),
     )  # fmt: skip
     total, strength = weights.sum(), loss.l2_reg_strength
@@ -640,12 +643,14 @@ def test_results_do_not_depend_on_the_number_of_threads(
 
 def assert_parallel_matches_serial(kernel, *args, rtol):
     """Run ``kernel`` and its serial reference ``kernel.py_func`` on copies of
-    the array arguments and compare what they return and what they write
-    into them (the probability buffer)."""
+    the writable array arguments and compare what they return and what they
+    write into them (the probability buffer)."""
     runs = []
     for function in (kernel, kernel.py_func):
-        # order="K": an F-ordered argument stays F-ordered.
-        copies = [a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args]
+        copies = [
+            a.copy() if isinstance(a, np.ndarray) and a.flags.writeable else a
+            for a in args
+        ]
         outputs = function(*copies)
         runs.append([*outputs, *(a for a in copies if isinstance(a, np.ndarray))])
     for parallel, serial in zip(*runs, strict=True):
@@ -679,24 +684,27 @@ def test_parallel_kernels_match_their_serial_reference(objective, n_classes, dty
     target_sets = [P.astype(dtype)]
     if objective in LABEL_OBJECTIVES:
         target_sets.append(rng.integers(0, n_classes, size=X.shape[0]))
+    # The kernels' inputs as the loss layer hands them over, read-only: the
+    # variants the loss compiles, rather than others for writable arrays.
     csr = sp.csr_matrix(X)
-    csr = kernels.CSRMatrix(csr.data, csr.indices, csr.indptr)
+    csr = kernels.CSRMatrix(*map(read_only, (csr.data, csr.indices, csr.indptr)))
     rtol = 1e-4 if dtype == np.float32 else 1e-12
     for targets, n_threads in [(t, n) for t in target_sets for n in (1, 3)]:
         values, labels = kernel_objective.kernel_targets(targets, dtype, n_classes)
-        targets = kernels.Targets(values, labels, weights)
+        targets = kernels.Targets(*map(read_only, (values, labels, weights)))
         shared = (targets, kernel_objective.kernel(0.3))
         proba = np.empty((n_classes, X.shape[0]), dtype=dtype)
         at = kernels.LinearModel(coef, intercept)
-        kernels.dense_pass(X, at, *shared, proba, kernels.PassMode(False, 1))
+        kernels.dense_pass(read_only(X), at, *shared, proba, kernels.PassMode(False, 1))
         for model, hessian_product in [
             (at, False),
             (kernels.LinearModel(direction, direction_intercept), True),
         ]:
             args = (model, *shared, proba, kernels.PassMode(hessian_product, n_threads))
             for layout in dense_layouts(objective, dtype):
+                dense = read_only(with_layout(X, layout))
                 assert_parallel_matches_serial(
-                    kernels.dense_pass, with_layout(X, layout), *args, rtol=rtol
+                    kernels.dense_pass, dense, *args, rtol=rtol
                 )
             assert_parallel_matches_serial(kernels.csr_pass, csr, *args, rtol=rtol)
 
