@@ -480,9 +480,9 @@ def test_relative_coefficients_match_one_row_per_class(objective, hard_labels):
     value, grad, hess = evaluate(loss, params, direction)
 
     proba = np.empty((4, X.shape[0]))
-    # The loss's own read-only view of X: the variant the loss compiled.
     shared = (loss._targets, loss._objective, proba)
     coef, intercept = loss._split(params)
+    # The loss's own read-only view of X: the variant the loss compiled.
     loss_sum, grad_coef, grad_intercept = kernels.dense_pass(
         loss._X, kernels.LinearModel(coef, intercept), *shared,
         kernels.PassMode(False, 2),
